@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from typing import Any
+
+from django.contrib.auth.hashers import make_password
 
 from trustledger.accounts.actors import Actor
 from trustledger.accounts.models import Role, User
@@ -27,11 +30,20 @@ def person(name: str | None = None, **fields: Any) -> Person:
 
 
 def reports_to(
-    report: Person, manager: Person, since: dt.date = dt.date(2020, 1, 1), until: dt.date | None = None
+    report: Person,
+    manager: Person,
+    since: dt.date = dt.date(2020, 1, 1),
+    until: dt.date | None = None,
 ) -> ReportingLine:
     return ReportingLine.objects.create(
         person=report, manager=manager, valid_from=since, valid_to=until
     )
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per run."""
+    return make_password(PASSWORD)
 
 
 def user(
@@ -41,9 +53,10 @@ def user(
     if person is None and role == Role.EMPLOYEE:
         person = globals()["person"]()
     name = username or (person.email if person else f"{role}{next(_seq)}@example.com")
-    account = User.objects.create_user(username=name, email=name, password=PASSWORD, role=role)
+    account = User.objects.create_user(username=name, email=name, password=None, role=role)
+    account.password = _password_hash()
     account.person = person
-    account.save(update_fields=["person"])
+    account.save(update_fields=["person", "password"])
     return account
 
 

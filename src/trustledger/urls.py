@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("trustledger.accounts.urls")),
     path("", include("trustledger.web.urls")),
+    path("", include("trustledger.org.urls")),
 ]

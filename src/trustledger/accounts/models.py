@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -23,6 +24,20 @@ class User(AbstractUser):
         "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="user"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep Django's admin flags in step with the role: admins (and only admins) use /admin/.
+
+        A superuser made with Django's own ``createsuperuser`` becomes an admin.
+        """
+        if self._state.adding and self.is_superuser:
+            self.role = Role.ADMIN
+        admin = self.role == Role.ADMIN
+        self.is_staff = self.is_superuser = admin
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "role", "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
 
     @property
     def is_hr(self) -> bool:

@@ -32,7 +32,10 @@ def _digest(token: str) -> str:
 def create_token(
     actor: Actor, name: str, scopes: list[str], expires_at: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a token for the acting user. Returns the row and the secret, which is never shown again."""
+    """Create a token for the acting user.
+
+    Returns the row and the secret; the secret is never shown again.
+    """
     if actor.user is None:
         raise ValidationError("API tokens belong to a user account")
     if actor.scopes is not None:
@@ -82,7 +85,7 @@ def revoke_token(actor: Actor, token_id: uuid.UUID | str) -> ApiToken:
 
 
 def authenticate_token(raw: str) -> tuple[User, frozenset[str]] | None:
-    """The user and scopes for a presented token, or ``None`` if it is unknown, revoked or expired."""
+    """The user and scopes for a presented token; ``None`` if unknown, revoked or expired."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     prefix, _, _ = raw[len(TOKEN_PREFIX) :].partition("_")

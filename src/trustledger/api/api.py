@@ -1,13 +1,27 @@
-"""The JSON API under /api/v1 (django-ninja), with its OpenAPI spec at /api/v1/openapi.json."""
+"""The JSON API under /api/v1 (django-ninja), with its OpenAPI spec at /api/v1/openapi.json.
+
+Every operation needs a signed-in caller: an API token (``Authorization: Bearer tl_…``) or
+the web UI's session cookie (with the CSRF token on unsafe methods). See docs/api.md.
+"""
 
 from ninja import NinjaAPI
 
 import trustledger
+from trustledger.api import accounts, audit, org
+from trustledger.api.auth import API_AUTH
+from trustledger.api.errors import install_error_handlers
 
 api = NinjaAPI(
     title="trustledger API",
     version=trustledger.__version__,
     description="People, teams and reporting lines; more with each release. "
-    "Authenticate with a session cookie or an API token (`Authorization: Bearer tl_…`).",
+    "Authenticate with a session cookie or an API token (`Authorization: Bearer tl_…`). "
+    'Errors are `{"detail": …}`; validation errors add `errors`, one entry per field or row.',
     urls_namespace="api",
+    auth=API_AUTH,
 )
+install_error_handlers(api)
+
+api.add_router("", accounts.router)
+api.add_router("", org.router)
+api.add_router("", audit.router)

@@ -13,7 +13,7 @@ class AppendOnlyError(RuntimeError):
 
 
 class AuditEvent(models.Model):
-    """Who did what, to what, when. Rows are never updated or deleted (database triggers enforce it)."""
+    """Who did what, to what, when. Never changed or deleted (see docs/access.md)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Reporting-tree helpers that work on plain mappings (no database), shared by services and import."""
+"""Reporting-tree helpers on plain mappings (no database), shared by services and import."""
 
 from __future__ import annotations
 
@@ -8,23 +8,25 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 
 
-def find_cycle(manager_of: Mapping[K, K]) -> list[K] | None:
-    """Return one reporting cycle in ``manager_of`` (person → manager) as a list, or ``None``.
+def find_cycles(manager_of: Mapping[K, K]) -> list[list[K]]:
+    """Every reporting cycle in ``manager_of`` (person → manager), each as a list of people.
 
-    Linear time: each person is walked once (colouring, as in a depth-first search).
+    Linear time: each person is walked once (colouring, as in a depth-first search), and the
+    walk goes on after the first loop so that every loop can be reported.
     """
-    state: dict[K, int] = {}  # 1 = on the current walk, 2 = known to reach a root
+    state: dict[K, int] = {}  # 1 = on the current walk, 2 = done
+    cycles: list[list[K]] = []
     for start in manager_of:
-        if state.get(start) == 2:
+        if start in state:
             continue
         walk: list[K] = []
         node: K | None = start
-        while node is not None and state.get(node) is None:
+        while node is not None and node not in state:
             state[node] = 1
             walk.append(node)
             node = manager_of.get(node)
-        if node is not None and state.get(node) == 1:
-            return walk[walk.index(node) :]
+        if node is not None and state[node] == 1:
+            cycles.append(walk[walk.index(node) :])
         for visited in walk:
             state[visited] = 2
-    return None
+    return cycles

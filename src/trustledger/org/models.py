@@ -74,7 +74,8 @@ class Person(models.Model):
 
 
 class ReportingLine(models.Model):
-    """``person`` reports to ``manager`` from ``valid_from`` (inclusive) to ``valid_to`` (exclusive).
+    """``person`` reports to ``manager`` from ``valid_from`` (inclusive) to ``valid_to``
+    (exclusive).
 
     A change of manager closes the current line and opens a new one, so the question
     "who was Ana's manager on 1 March?" always has an answer.

@@ -14,13 +14,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, UUIDField
 from django.http import Http404
 from django.utils import timezone
 
 from trustledger.accounts.actors import Actor
 from trustledger.audit import services as audit
-from trustledger.org.graph import find_cycle
+from trustledger.org.graph import find_cycles
 from trustledger.org.models import BehaviourStyle, Person, ReportingLine, Team
 
 #: Fields anyone signed in may see: the directory card.
@@ -73,17 +73,20 @@ def directory(
     on: dt.date | None = None,
     include_former: bool = False,
 ) -> QuerySet[Person]:
-    """The people directory: name, title, team and current manager (``manager_id``/``manager_name``).
+    """The people directory: name, title, team and current manager.
+
+    Each person is annotated with ``manager_id`` and ``manager_name`` on ``on`` (default today).
 
     Every signed-in person may read it; it holds no private data, so reading it is not audited.
     """
+    del actor  # every signed-in actor may read this
     day = on or today()
     line = ReportingLine.objects.filter(_lines_on(day), person=OuterRef("pk"))
     people = (
         Person.objects.select_related("team")
         .only(*DIRECTORY_FIELDS, "team__name", "leave_date", "start_date")
         .annotate(
-            manager_id=Subquery(line.values("manager_id")[:1]),
+            manager_id=Subquery(line.values("manager_id")[:1], output_field=UUIDField()),
             manager_name=Subquery(line.values("manager__name")[:1]),
         )
     )
@@ -161,12 +164,15 @@ def reporting_history(actor: Actor, person_id: uuid.UUID | str) -> QuerySet[Repo
 
 def teams(actor: Actor) -> QuerySet[Team]:
     """All teams with their current member count (``member_count``)."""
+    del actor  # every signed-in actor may read this
     day = today()
     active = Q(members__leave_date__isnull=True) | Q(members__leave_date__gt=day)
     return Team.objects.annotate(member_count=Count("members", filter=active)).order_by("name")
 
 
 def team(actor: Actor, team_id: uuid.UUID | str) -> Team:
+    """One team by id."""
+    del actor  # every signed-in actor may read this
     return _get_team(team_id)
 
 
@@ -191,6 +197,7 @@ def org_chart(actor: Actor, on: dt.date | None = None) -> list[ChartNode]:
 
     Two queries however large the organisation; external counterparts are left out.
     """
+    del actor  # every signed-in actor may read this
     day = on or today()
     people = (
         Person.objects.filter(is_external=False)
@@ -199,7 +206,9 @@ def org_chart(actor: Actor, on: dt.date | None = None) -> list[ChartNode]:
         .values_list("id", "name", "title", "team__name")
         .order_by("name")
     )
-    nodes = {pid: ChartNode(pid, name, title, team_name or "") for pid, name, title, team_name in people}
+    nodes = {
+        pid: ChartNode(pid, name, title, team_name or "") for pid, name, title, team_name in people
+    }
     children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     has_manager: set[uuid.UUID] = set()
     for pid, mid in ReportingLine.objects.filter(_lines_on(day)).values_list(
@@ -242,7 +251,7 @@ def create_person(actor: Actor, **fields: Any) -> Person:
     _require_people_manager(actor, "person.create")
     unknown = set(fields) - set(PERSON_EDITABLE)
     if unknown:
-        raise ValidationError({name: "not a field of a person" for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "not a field of a person"))
     person = Person(**fields)
     _clean_person(person)
     with transaction.atomic():
@@ -256,7 +265,7 @@ def update_person(actor: Actor, person_id: uuid.UUID | str, **changes: Any) -> P
     _require_people_manager(actor, "person.update", person_id)
     unknown = set(changes) - set(PERSON_EDITABLE)
     if unknown:
-        raise ValidationError({name: "not a field of a person" for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "not a field of a person"))
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=_get_person(person_id).pk)
         for name, value in changes.items():
@@ -346,8 +355,9 @@ def _check_no_cycle(person: Person, manager: Person, day: dt.date) -> None:
             if start <= point and (end is None or end > point)
         }
         chain[person.pk] = manager.pk
-        cycle = find_cycle(chain)
-        if cycle:
+        cycles = find_cycles(chain)
+        if cycles:
+            cycle = next((c for c in cycles if person.pk in c), cycles[0])
             if person.pk in cycle:  # name the loop starting from the person being changed
                 at = cycle.index(person.pk)
                 cycle = cycle[at:] + cycle[:at]

@@ -1,6 +1,9 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from trustledger.audit import views as audit_views
+from trustledger.web import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/login/"), name="home"),
+    path("", views.home, name="home"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
 ]

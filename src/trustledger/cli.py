@@ -1,0 +1,363 @@
+"""The ``trustledger`` command line: demo, serve, migrate, createadmin, import and export.
+
+Each command parses its arguments, calls a service function (or a Django management command)
+and prints the outcome. Rules live in the services; errors the user can fix are printed as one
+clear line on stderr with a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import ipaddress
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from trustledger.accounts.actors import Actor
+
+app = typer.Typer(
+    name="trustledger",
+    help="trustledger: records the small actions that build or break trust at work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import data from other systems.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data to other systems.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+#: Modes in which the built-in secret key is allowed; such a server must not face a network.
+_LOCAL_ONLY_MODES = ("development", "demo")
+
+
+def _console(stderr: bool = False) -> Console:
+    """A rich console; wide enough for the login table when output is not a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 120
+    return Console(file=stream, width=width, highlight=False, soft_wrap=True)
+
+
+def _fail(*messages: str, code: int = 1) -> NoReturn:
+    """Print ``error: message`` on stderr (one line each) and exit with ``code``."""
+    console = _console(stderr=True)
+    for message in messages:
+        console.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _setup() -> None:
+    """Configure Django on first use, so ``--help`` works without a database or settings."""
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustledger.settings")
+    try:
+        django.setup()
+    except (ImproperlyConfigured, ValueError) as problem:
+        _fail(f"configuration: {problem}")
+
+
+def _system_actor() -> Actor:
+    from trustledger.accounts.actors import Actor
+
+    return Actor.system("cli")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the errors a user can fix (refused, invalid, unreachable database) into messages."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import DatabaseError
+
+    try:
+        yield
+    except PermissionDenied as refused:
+        _fail(f"refused: {refused}")
+    except ValidationError as invalid:
+        _fail(*_validation_messages(invalid))
+    except DatabaseError as database:
+        _fail(f"database: {database} (is TRUSTLEDGER_DATABASE_URL right, and did you migrate?)")
+
+
+def _validation_messages(error: Any) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [
+            f"{name}: {message}"
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return list(error.messages)
+
+
+def _parse_day(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date; use YYYY-MM-DD, for example 2026-03-01")
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the database tables (safe to run again)."""
+    _setup()
+    with _user_errors():
+        _migrate()
+
+
+@app.command()
+def createadmin(
+    email: Annotated[str, typer.Option(help="E-mail address; also the login name.")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password; asked for (hidden, twice) when not given."),
+    ] = None,
+) -> None:
+    """Create an administrator account (can also use the Django admin at /admin/)."""
+    _setup()
+    from trustledger.accounts.provisioning import create_admin
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _user_errors():
+        admin = create_admin(_system_actor(), email, password)
+    _console().print(f"Created administrator {escape(admin.username)}. Sign in at /login/.")
+
+
+@import_app.command("people")
+def import_people(
+    file: Annotated[Path, typer.Argument(help="CSV export from the HR system (UTF-8).")],
+    effective: Annotated[
+        str | None,
+        typer.Option(help="Date the reporting lines take effect (YYYY-MM-DD); default today."),
+    ] = None,
+) -> None:
+    """Import people from a CSV file: all rows or none; every bad row is reported."""
+    day = _parse_day(effective, "--effective")
+    data = _read_file(file)
+    _setup()
+    from trustledger.org.imports import ImportRejected
+    from trustledger.org.imports import import_people as run_import
+
+    try:
+        with _user_errors(), _progress_bar(f"Importing {file.name}") as progress:
+            report = run_import(
+                _system_actor(), data, effective=day, filename=file.name, progress=progress
+            )
+    except ImportRejected as rejected:
+        _print_rejected(rejected.errors, file.name)
+        raise typer.Exit(1) from None
+    table = Table(title=f"Imported {escape(file.name)}", title_justify="left")
+    for column in ("created", "updated", "unchanged", "managers changed", "teams created"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(report.created),
+        str(report.updated),
+        str(report.unchanged),
+        str(report.managers_changed),
+        str(report.teams_created),
+    )
+    _console().print(table)
+
+
+def _read_file(file: Path) -> bytes:
+    if not file.exists():
+        _fail(f"{file}: no such file")
+    if file.is_dir():
+        _fail(f"{file} is a directory, not a file")
+    try:
+        return file.read_bytes()
+    except OSError as problem:
+        _fail(f"{file}: {problem.strerror}")
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr; yields ``progress(done, total)`` for the service."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield progress
+
+
+def _print_rejected(errors: list[Any], filename: str) -> None:
+    console = _console(stderr=True)
+    title = f"{escape(filename)}: {len(errors)} bad row{'s' if len(errors) != 1 else ''}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("line", justify="right")
+    table.add_column("column")
+    table.add_column("reason")
+    for error in errors:
+        table.add_row(str(error.line), escape(error.column or ""), escape(error.reason))
+    console.print(table)
+    console.print("[bold red]Nothing was imported.[/] Fix the rows above and run it again.")
+
+
+class ExportFormat(enum.StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@export_app.command("people")
+def export_people(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or json.")] = ExportFormat.CSV,
+    out: Annotated[str, typer.Option(help="File to write, or - for standard output.")] = "-",
+) -> None:
+    """Export every person (private fields included: keep the file safe)."""
+    _setup()
+    from trustledger.org.exports import export_people as run_export
+
+    if out == "-":
+        with _user_errors():
+            run_export(_system_actor(), sys.stdout, fmt.value)
+        sys.stdout.flush()
+        return
+    target = Path(out)
+    if not target.parent.is_dir():
+        _fail(f"{target.parent}: no such directory")
+    with _user_errors(), target.open("w", encoding="utf-8", newline="") as stream:
+        run_export(_system_actor(), stream, fmt.value)
+    _console(stderr=True).print(f"Wrote {target}")
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(min=40, max=5000, help="Employees to create.")] = 150,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same organisation.")] = 7,
+    serve: Annotated[bool, typer.Option(help="Serve the site after loading.")] = True,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Migrate, load the demo organisation (once), print the demo logins and serve."""
+    _setup()
+    if serve:
+        _refuse_network_with_builtin_key(host)
+    from trustledger.org.demo import load_demo
+
+    console = _console()
+    with _user_errors():
+        console.print("Migrating the database…")
+        _migrate(verbosity=0)
+        result = load_demo(_system_actor(), people=people, seed=seed)
+    if result.created:
+        console.print(
+            f"Loaded the demo organisation: {result.people} people in {result.teams} teams, "
+            f"{result.externals} external customers, {result.accounts} accounts."
+        )
+    else:
+        console.print("The demo organisation is already loaded; nothing changed.")
+    table = Table(title="Demo logins (every employee can sign in with the same password)")
+    for column in ("role", "name", "e-mail (login)", "password"):
+        table.add_column(column)
+    for login in result.logins:
+        table.add_row(
+            *(escape(cell) for cell in (login.role, login.name, login.email, login.password))
+        )
+    console.print(table)
+    if serve:
+        _serve(host, port, workers=2)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 2,
+) -> None:
+    """Serve the site with gunicorn (a production server; static files through WhiteNoise)."""
+    _setup()
+    _refuse_network_with_builtin_key(host)
+    _serve(host, port, workers)
+
+
+def _refuse_network_with_builtin_key(host: str) -> None:
+    """In development and demo mode the secret key is public: listen on loopback only."""
+    from django.conf import settings
+
+    if settings.MODE not in _LOCAL_ONLY_MODES or _is_loopback(host):
+        return
+    _fail(
+        f"refusing to listen on {host} in TRUSTLEDGER_MODE={settings.MODE}: this mode uses a "
+        "built-in secret key and demo passwords, which must not face a network. Listen on "
+        "127.0.0.1, or set TRUSTLEDGER_MODE=production with a TRUSTLEDGER_SECRET_KEY."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    """Run gunicorn in this process (its arbiter forks the workers)."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    # Connections opened by migrate or the demo loader must not be shared with forked workers.
+    connections.close_all()
+    bind = f"[{host.strip('[]')}]:{port}" if ":" in host.strip("[]") else f"{host}:{port}"
+    options: dict[str, object] = {
+        "bind": [bind],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "proc_name": "trustledger",
+        "control_socket_disable": True,
+    }
+
+    class TrustledgerServer(BaseApplication):  # type: ignore[misc,unused-ignore]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from trustledger.wsgi import application
+
+            return application
+
+    _console().print(f"Serving on [bold]http://{bind}/[/] (Ctrl+C stops)")
+    TrustledgerServer().run()
+
+
+def main() -> None:
+    """Entry point of the ``trustledger`` script."""
+    app()
