@@ -1,0 +1,196 @@
+"""Relationship trust for all pairs: decay, loss aversion, wipes, incremental = batch, explain."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trustledger.engine import (
+    DecayedCounters,
+    counters_as_of,
+    explain,
+    projected,
+    relationship_evidence,
+    relationship_opinions,
+    update,
+)
+
+HALF_LIFE = 180.0
+WIPE = 0.8
+DEPENDABLE, BELIEVABLE = 3, 1
+
+
+def batch(rows, as_of, n=None, wipe=WIPE):
+    return relationship_evidence(
+        *rows, as_of=as_of, half_life_days=HALF_LIFE, wipe_share=wipe, n_relationships=n
+    )
+
+
+def table(*rows):
+    """(rel, dimension, positive, negative, time, severe) columns from row tuples."""
+    rel, dim, pos, neg, time, severe = zip(*rows, strict=True)
+    return (
+        np.array(rel, dtype=np.int64),
+        np.array(dim, dtype=np.int8),
+        np.array(pos, dtype=float),
+        np.array(neg, dtype=float),
+        np.array(time, dtype=float),
+        np.array(severe, dtype=bool),
+    )
+
+
+@st.composite
+def evidence_tables(draw, max_rows=40, relationships=4):
+    n = draw(st.integers(1, max_rows))
+    times = st.sampled_from([0.0, 1.0, 2.5, 10.0, 10.0, 200.0, 365.0, 1000.0])
+    return [
+        (
+            draw(st.integers(0, relationships - 1)),
+            draw(st.integers(0, 3)),
+            draw(st.floats(0.0, 10.0)),
+            draw(st.floats(0.0, 10.0)),
+            draw(times),
+            draw(st.booleans()) and draw(st.booleans()),
+        )
+        for _ in range(n)
+    ]
+
+
+def test_a_kept_promise_raises_the_requesters_trust_in_that_dimension():
+    rows = table((0, DEPENDABLE, 1.0, 0.0, 0.0, False))
+    opinions = relationship_opinions(batch(rows, 0.0), base_rate=0.5)
+    assert projected(opinions.by_dimension[0, DEPENDABLE]).item() > 0.5
+    assert projected(opinions.by_dimension[0, BELIEVABLE]).item() == 0.5  # no evidence: starter kit
+    assert opinions.overall.u[0] < 1.0
+
+
+def test_evidence_halves_after_one_half_life():
+    rows = table((0, DEPENDABLE, 4.0, 2.0, 0.0, False))
+    sums = batch(rows, HALF_LIFE)
+    assert sums.positive[0, DEPENDABLE] == pytest.approx(2.0)
+    assert sums.negative[0, DEPENDABLE] == pytest.approx(1.0)
+
+
+@given(st.floats(0.0, 5000.0), st.floats(0.0, 5000.0))
+def test_decay_is_monotone_in_age(age, more):
+    rows = table((0, 0, 1.0, 1.0, 0.0, False))
+    younger, older = batch(rows, age), batch(rows, age + more)
+    assert older.positive[0, 0] <= younger.positive[0, 0]
+    assert older.negative[0, 0] <= younger.negative[0, 0]
+
+
+def test_evidence_recorded_after_the_as_of_time_is_ignored():
+    rows = table((0, 0, 1.0, 0.0, 0.0, False), (0, 0, 5.0, 0.0, 30.0, False))
+    assert batch(rows, 10.0).positive[0, 0] == pytest.approx(2 ** (-10 / HALF_LIFE))
+
+
+def test_a_broken_career_promise_wipes_most_earlier_positive_evidence_in_every_dimension():
+    rows = table(
+        (0, DEPENDABLE, 10.0, 0.0, 0.0, False),
+        (0, BELIEVABLE, 5.0, 0.0, 0.0, False),
+        (0, DEPENDABLE, 0.0, 9.0, 0.0 + 1.0, True),
+        (0, DEPENDABLE, 1.0, 0.0, 1.0, False),  # same instant as the breach: not wiped
+        (1, DEPENDABLE, 10.0, 0.0, 0.0, False),  # another relationship: untouched
+    )
+    sums = batch(rows, 1.0)
+    decay = 2 ** (-1 / HALF_LIFE)
+    assert sums.positive[0, DEPENDABLE] == pytest.approx(10.0 * decay * 0.2 + 1.0)
+    assert sums.positive[0, BELIEVABLE] == pytest.approx(5.0 * decay * 0.2)
+    assert sums.negative[0, DEPENDABLE] == pytest.approx(9.0)
+    assert sums.positive[1, DEPENDABLE] == pytest.approx(10.0 * decay)
+
+
+def test_a_breach_after_the_as_of_time_wipes_nothing_yet():
+    rows = table((0, 0, 10.0, 0.0, 0.0, False), (0, 0, 0.0, 9.0, 50.0, True))
+    assert batch(rows, 10.0).positive[0, 0] == pytest.approx(10.0 * 2 ** (-10 / HALF_LIFE))
+
+
+@given(evidence_tables(), st.randoms(use_true_random=False))
+def test_the_batch_does_not_depend_on_row_order(rows, random):
+    shuffled = list(rows)
+    random.shuffle(shuffled)
+    first, second = batch(table(*rows), 1000.0, n=4), batch(table(*shuffled), 1000.0, n=4)
+    np.testing.assert_allclose(first.positive, second.positive, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(first.negative, second.negative, rtol=1e-12, atol=1e-300)
+
+
+@given(evidence_tables(), st.sampled_from([0.0, 0.5, 0.8, 1.0]), st.floats(0.0, 400.0))
+def test_incremental_updates_equal_the_batch(rows, wipe, after):
+    as_of = 1000.0 + after
+    counters = [DecayedCounters() for _ in range(4)]
+    for rel, dim, pos, neg, time, severe in sorted(rows, key=lambda row: row[4]):
+        counters[rel] = update(
+            counters[rel],
+            dimension=dim,
+            positive=pos,
+            negative=neg,
+            time=time,
+            severe=severe,
+            half_life_days=HALF_LIFE,
+            wipe_share=wipe,
+        )
+    expected = batch(table(*rows), as_of, n=4, wipe=wipe)
+    for rel in range(4):
+        pos, neg = counters_as_of(counters[rel], as_of, half_life_days=HALF_LIFE)
+        np.testing.assert_allclose(pos, expected.positive[rel], rtol=1e-9, atol=1e-300)
+        np.testing.assert_allclose(neg, expected.negative[rel], rtol=1e-9, atol=1e-300)
+
+
+def test_incremental_updates_must_arrive_in_time_order():
+    counters = update(
+        DecayedCounters(), dimension=0, positive=1.0, negative=0.0, time=5.0, severe=False,
+        half_life_days=HALF_LIFE, wipe_share=WIPE,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="time order"):
+        update(
+            counters, dimension=0, positive=1.0, negative=0.0, time=4.0, severe=False,
+            half_life_days=HALF_LIFE, wipe_share=WIPE,
+        )  # fmt: skip
+
+
+@given(evidence_tables(), st.integers(0, 3), st.integers(0, 3))
+def test_an_explanation_lists_contributions_that_sum_to_the_figure(rows, rel, dim):
+    columns = table(*rows)
+    why = explain(
+        *columns, relationship=rel, for_dimension=dim, as_of=1000.0,
+        half_life_days=HALF_LIFE, wipe_share=WIPE,
+    )  # fmt: skip
+    sums = batch(columns, 1000.0, n=4)
+    assert why.positive_total == pytest.approx(sums.positive[rel, dim], rel=1e-12, abs=1e-300)
+    assert why.negative_total == pytest.approx(sums.negative[rel, dim], rel=1e-12, abs=1e-300)
+    assert all(columns[0][why.rows] == rel)
+    assert all(columns[1][why.rows] == dim)
+    assert list(columns[4][why.rows]) == sorted(columns[4][why.rows])
+
+
+def test_an_explanation_shows_what_a_breach_wiped():
+    columns = table((0, 0, 10.0, 0.0, 0.0, False), (0, 0, 0.0, 9.0, 0.0 + 1.0, True))
+    why = explain(
+        *columns, relationship=0, for_dimension=0, as_of=1.0, half_life_days=HALF_LIFE,
+        wipe_share=WIPE,
+    )  # fmt: skip
+    assert list(why.rows) == [0, 1]
+    assert why.wiped[0] == pytest.approx(10.0 * 2 ** (-1 / HALF_LIFE) * 0.8)
+    assert why.negative[1] == pytest.approx(9.0)
+
+
+def test_bad_rows_are_refused_naming_the_row():
+    good = table((0, 0, 1.0, 0.0, 0.0, False), (1, 0, 1.0, 0.0, 0.0, False))
+    bad_dimension = (good[0], np.array([0, 4], dtype=np.int8), *good[2:])
+    with pytest.raises(ValueError, match="dimension must be in 0..3; row 1"):
+        batch(bad_dimension, 0.0)
+    bad_positive = (*good[:2], np.array([1.0, np.nan]), *good[3:])
+    with pytest.raises(ValueError, match="positive must be finite and >= 0; row 1"):
+        batch(bad_positive, 0.0)
+    with pytest.raises(ValueError, match=r"rel must be in \[0, 1\); row 1"):
+        batch(good, 0.0, n=1)
+
+
+def test_no_rows_give_starter_kit_opinions_for_every_relationship():
+    empty = table((0, 0, 0.0, 0.0, 0.0, False))
+    empty = tuple(column[:0] for column in empty)
+    opinions = relationship_opinions(batch(empty, 0.0, n=3), base_rate=0.5)
+    assert opinions.overall.shape == (3,)
+    np.testing.assert_array_equal(projected(opinions.by_dimension), 0.5)
