@@ -47,7 +47,19 @@ def cli() -> CliRunner:
 def test_help_lists_every_command(cli):
     result = cli.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "serve", "migrate", "createadmin", "import", "export"):
+    for command in (
+        "demo",
+        "serve",
+        "migrate",
+        "createadmin",
+        "import",
+        "export",
+        "remind",
+        "deliver",
+        "worker",
+        "sweep",
+        "engine",
+    ):
         assert command in result.output
 
 
@@ -289,3 +301,57 @@ def test_production_without_a_secret_key_is_a_message_not_a_traceback(local_env)
     assert result.returncode == 1
     assert "TRUSTLEDGER_SECRET_KEY must be set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sweep_records_each_unkept_commitment_once(db, cli):
+    import datetime as dt
+
+    from tests import factories
+    from trustledger.accounts.actors import Actor
+    from trustledger.ledger import services
+
+    start = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+    pat, rey = factories.person("Pat"), factories.person("Rey")
+    promise = services.propose(
+        Actor.system(),
+        performer_id=pat.pk,
+        requester_id=rey.pk,
+        what="Draft",
+        done_means="Sent",
+        due_at=start + dt.timedelta(days=2),
+        at=start,
+        proposer_side="performer",
+    )
+    services.take_step(
+        factories.actor(factories.user(rey)), promise.pk, "accept", at=start + dt.timedelta(1)
+    )
+    first = cli.invoke(app, ["sweep", "--as-of", "2026-01-10T09:00+00:00"])
+    again = cli.invoke(app, ["sweep", "--as-of", "2026-01-10T09:00+00:00"])
+    assert first.exit_code == 0, first.output
+    assert "Recorded 1 broken commitment." in first.output
+    assert "Recorded 0 broken commitments." in again.output
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (DATA / "bitcoin-alpha.csv.gz").exists(), reason="shared/data not here")
+def test_engine_evaluate_writes_predictions_for_a_seeded_sample(cli, tmp_path):
+    out = tmp_path / "alpha.csv"
+    args = ["engine", "evaluate", str(DATA / "bitcoin-alpha.csv.gz"), "--protocol", "loo"]
+    result = cli.invoke(app, [*args, "--sample", "500", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "500 held-out edges" in result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "source,target,rating,predicted"
+    assert len(lines) == 501
+    predicted = [float(line.split(",")[3]) for line in lines[1:]]
+    assert all(-1.0 <= p <= 1.0 for p in predicted)
+
+
+def test_engine_evaluate_explains_a_missing_file(cli, tmp_path):
+    result = cli.invoke(
+        app, ["engine", "evaluate", "missing.csv", "--protocol", "loo", "--out", "x.csv"]
+    )
+    assert result.exit_code == 1
+    assert "missing.csv: no such file" in result.output

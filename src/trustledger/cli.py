@@ -37,6 +37,8 @@ import_app = typer.Typer(help="Import data from other systems.", no_args_is_help
 export_app = typer.Typer(help="Export data to other systems.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+engine_app = typer.Typer(help="Work with the trust engine directly.", no_args_is_help=True)
+app.add_typer(engine_app, name="engine")
 
 #: Modes in which the built-in secret key is allowed; such a server must not face a network.
 _LOCAL_ONLY_MODES = ("development", "demo")
@@ -182,6 +184,31 @@ def import_people(
     _console().print(table)
 
 
+@import_app.command("commitments")
+def import_commitments(
+    file: Annotated[Path, typer.Argument(help="CSV history, one row per event (UTF-8).")],
+) -> None:
+    """Import commitment history from another tool: all rows or none; bad rows are reported."""
+    data = _read_file(file)
+    _setup()
+    from trustledger.imports_common import ImportRejected
+    from trustledger.ledger.imports import import_commitments as run_import
+
+    try:
+        with _user_errors(), _progress_bar(f"Importing {file.name}") as progress:
+            report = run_import(_system_actor(), data, filename=file.name, progress=progress)
+    except ImportRejected as rejected:
+        _print_rejected(rejected.errors, file.name)
+        raise typer.Exit(1) from None
+    table = Table(title=f"Imported {escape(file.name)}", title_justify="left")
+    for column in ("commitments created", "events created", "unchanged"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(report.commitments_created), str(report.events_created), str(report.unchanged)
+    )
+    _console().print(table)
+
+
 def _read_file(file: Path) -> bytes:
     if not file.exists():
         _fail(f"{file}: no such file")
@@ -263,6 +290,7 @@ def demo(
     _setup()
     if serve:
         _refuse_network_with_builtin_key(host)
+    from trustledger.ledger.demo import load_demo_history
     from trustledger.org.demo import load_demo
 
     console = _console()
@@ -270,6 +298,7 @@ def demo(
         console.print("Migrating the database…")
         _migrate(verbosity=0)
         result = load_demo(_system_actor(), people=people, seed=seed)
+        history = load_demo_history(_system_actor(), seed=seed)
     if result.created:
         console.print(
             f"Loaded the demo organisation: {result.people} people in {result.teams} teams, "
@@ -277,6 +306,11 @@ def demo(
         )
     else:
         console.print("The demo organisation is already loaded; nothing changed.")
+    if history.created:
+        console.print(
+            f"Loaded six months of ledger history: {history.commitments} commitments, "
+            f"{history.events} events."
+        )
     table = Table(title="Demo logins (every employee can sign in with the same password)")
     for column in ("role", "name", "e-mail (login)", "password"):
         table.add_column(column)
@@ -356,6 +390,158 @@ def _serve(host: str, port: int, workers: int) -> None:
 
     _console().print(f"Serving on [bold]http://{bind}/[/] (Ctrl+C stops)")
     TrustledgerServer().run()
+
+
+def _parse_moment(value: str | None, option: str) -> dt.datetime | None:
+    """An ISO date-time (``2026-03-01T09:00``, time zone optional: the server's is assumed)."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date and time; use e.g. 2026-03-01T09:00")
+    if moment.tzinfo is None:
+        from django.utils import timezone
+
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@app.command()
+def remind(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Compute reminders as of this moment (ISO); default now."),
+    ] = None,
+    deliver: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help="Also deliver now in this process (no worker needed); otherwise the worker does.",
+        ),
+    ] = True,
+) -> None:
+    """Send the day's reminders (due soon, overdue, awaiting confirmation); safe to run twice."""
+    _setup()
+    moment = _parse_moment(as_of, "--as-of")
+    from trustledger.ledger.reminders import send_reminders
+
+    with _user_errors():
+        run = send_reminders(_system_actor(), as_of=moment)
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(run.by_kind.items()))
+    _console().print(
+        f"Reminders as of {run.as_of.isoformat(timespec='minutes')}: {run.sent} new"
+        f"{f' ({kinds})' if kinds else ''}, {run.already_sent} already sent."
+    )
+    if deliver:
+        _deliver_now()
+
+
+def _deliver_now() -> None:
+    from trustledger.notify.services import deliver_due
+
+    with _user_errors():
+        result = deliver_due(_system_actor())
+    _console().print(
+        f"Delivered {result.delivered}; {result.retrying} will be retried; {result.failed} failed."
+    )
+    if result.failures:
+        for failure in result.failures:
+            _console(stderr=True).print(f"[bold red]failed:[/] {escape(failure)}")
+        raise typer.Exit(2)
+
+
+@app.command("deliver")
+def deliver_command(
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="First give failed deliveries new attempts.")
+    ] = False,
+    delivery_id: Annotated[
+        list[str] | None,
+        typer.Option("--id", help="With --retry-failed: only this delivery (repeatable)."),
+    ] = None,
+) -> None:
+    """Deliver every message that is due now (retries included) without waiting for the worker."""
+    _setup()
+    from trustledger.notify.services import retry_failed as reopen
+
+    if retry_failed:
+        with _user_errors():
+            count = reopen(_system_actor(), delivery_id or None)
+        _console().print(f"Put {count} failed deliver{'y' if count == 1 else 'ies'} back in line.")
+    _deliver_now()
+
+
+@app.command()
+def worker(
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Run what is queued now, then exit (for cron or tests).")
+    ] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls.")] = 1.0,
+) -> None:
+    """Run the background worker (django-tasks' db_worker): delivers e-mail and webhooks."""
+    _setup()
+    from django.core.management import call_command
+
+    with _user_errors():
+        call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=False)
+
+
+@app.command()
+def sweep(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Record breaks as of this moment (ISO); default now."),
+    ] = None,
+) -> None:
+    """Record a "broken" event on every commitment whose due date passed unkept (safe to rerun).
+
+    Figures do not need it (the due-date rule is applied whenever a state is read); it makes the
+    break visible in each commitment's timeline.
+    """
+    _setup()
+    moment = _parse_moment(as_of, "--as-of")
+    from trustledger.ledger.services import sweep as record_breaks
+
+    with _user_errors():
+        marked = record_breaks(_system_actor(), as_of=moment)
+    _console().print(f"Recorded {marked} broken commitment{'' if marked == 1 else 's'}.")
+
+
+class Protocol(enum.StrEnum):
+    LOO = "loo"
+    TEMPORAL = "temporal"
+
+
+@engine_app.command("evaluate")
+def engine_evaluate(
+    dataset: Annotated[Path, typer.Argument(help="A source,target,rating,time CSV (.gz ok).")],
+    protocol: Annotated[Protocol, typer.Option(help="loo: leave one out; temporal: last 20%.")],
+    out: Annotated[Path, typer.Option(help="Where to write source,target,rating,predicted.")],
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="loo only: hold out this many edges, seeded.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample and the cross-fitting folds.")] = 0,
+) -> None:
+    """Predict held-out ratings of a real trust network and print RMSE and PCC (docs/evaluation.md).
+
+    Needs no database: the engine is a plain library.
+    """
+    from trustledger.engine._evaluation import EvaluationError, evaluate_file
+
+    if not dataset.is_file():
+        _fail(f"{dataset}: no such file")
+    try:
+        with _progress_bar("Evaluating") as progress:
+            result = evaluate_file(
+                dataset, protocol.value, sample=sample, seed=seed, out=out, progress=progress
+            )
+    except EvaluationError as problem:
+        _fail(str(problem))
+    _console().print(
+        f"{dataset.name} {protocol.value}: {result.n} held-out edges, "
+        f"RMSE {result.rmse:.3f}, PCC {result.pcc:.3f}; predictions in {out}"
+    )
 
 
 def main() -> None:

@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "trustledger.accounts",
     "trustledger.audit",
     "trustledger.org",
+    "trustledger.ledger",
+    "django_tasks",
+    "django_tasks_db",
+    "trustledger.notify",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +205,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Aggregates over people (team figures, survey cuts) are shown only over at least this many.
+ANONYMITY_K = _env_int("ANONYMITY_K", 5, minimum=3)
+
+# Outbound messages (reminders, digests) by e-mail and to a chat webhook, delivered by the
+# background worker (`trustledger worker`, django-tasks with its database backend).
+SITE_URL = _env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+WEBHOOK_URL = _env("WEBHOOK_URL", "")
+WEBHOOK_SECRET = _env("WEBHOOK_SECRET", "")
+WEBHOOK_MAX_ATTEMPTS = _env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = _env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+if WEBHOOK_URL and not WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "TRUSTLEDGER_WEBHOOK_SECRET must be set when TRUSTLEDGER_WEBHOOK_URL is: every webhook "
+        "is signed so the receiver can tell it came from this server."
+    )
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
 
 # Largest HR import accepted through the web page or API, in megabytes.
 IMPORT_MAX_MEGABYTES = _env_int("IMPORT_MAX_MEGABYTES", 50, minimum=1)

@@ -9,4 +9,7 @@ urlpatterns = [
     path("", include("trustledger.accounts.urls")),
     path("", include("trustledger.web.urls")),
     path("", include("trustledger.org.urls")),
+    path("", include("trustledger.notify.urls")),
+    path("", include("trustledger.ledger.urls")),
+    path("", include("trustledger.ledger.urls_signals")),
 ]

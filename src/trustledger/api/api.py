@@ -7,7 +7,7 @@ the web UI's session cookie (with the CSRF token on unsafe methods). See docs/ap
 from ninja import NinjaAPI
 
 import trustledger
-from trustledger.api import accounts, audit, org
+from trustledger.api import accounts, audit, ledger, org
 from trustledger.api.auth import API_AUTH
 from trustledger.api.errors import install_error_handlers
 
@@ -25,3 +25,5 @@ install_error_handlers(api)
 api.add_router("", accounts.router)
 api.add_router("", org.router)
 api.add_router("", audit.router)
+api.add_router("", ledger.router)
+api.add_router("", "trustledger.api.ledger_signals.router")  # trust signals, 1:1s, plans

@@ -11,14 +11,11 @@ The columns and rules are documented in docs/import.md.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -28,6 +25,17 @@ from django.utils import timezone
 
 from trustledger.accounts.actors import Actor
 from trustledger.audit import services as audit
+from trustledger.imports_common import (
+    ImportRejected,
+    MalformedCsv,
+    Progress,
+    ProgressCallback,
+    RowError,
+    chunks,
+    decode,
+    normalise_column,
+    records,
+)
 from trustledger.org.graph import find_cycles
 from trustledger.org.models import BehaviourStyle, Person, ReportingLine, Team
 
@@ -75,24 +83,9 @@ _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0", ""})
 _STYLES = frozenset(BehaviourStyle.values)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_DELIMITERS = (",", ";", "\t")
 _WRITE_CHUNK = 2000
 _UPDATE_BATCH = 500
-_PROGRESS_CALLS = 200
 _CYCLE_NAMES_SHOWN = 8
-
-ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in an import file."""
-
-    line: int  # physical line number in the file (header is line 1)
-    column: str  # CSV column name ("" when the whole row/file is at fault)
-    reason: str  # human sentence: what is wrong and what is expected
 
 
 @dataclass(frozen=True)
@@ -109,22 +102,6 @@ class ImportReport:
     def total(self) -> int:
         """People in the file (each is created, updated or unchanged)."""
         return self.created + self.updated + self.unchanged
-
-
-class ImportRejected(Exception):
-    """The file has problems and nothing was written. ``errors``: every bad row, sorted by line."""
-
-    def __init__(self, errors: Iterable[RowError]) -> None:
-        self.errors: list[RowError] = sorted(errors, key=_error_order)
-        count = len(self.errors)
-        super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} in the file; nothing was imported"
-        )
-
-
-def _error_order(error: RowError) -> tuple[int, int, str]:
-    column = COLUMNS.index(error.column) if error.column in COLUMNS else -1
-    return (error.line, column, error.reason)
 
 
 # --- reading the file ----------------------------------------------------------------------
@@ -201,100 +178,6 @@ class _Plan:
         )
 
 
-class _Progress:
-    """Calls the caller's ``progress(done, total)`` a few hundred times at most."""
-
-    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
-        self.callback = callback
-        self.total = max(total, 1)
-        self.step = max(1, self.total // _PROGRESS_CALLS)
-        self.done = 0
-        self.next_report = self.step
-
-    def advance(self, units: int = 1) -> None:
-        self.done = min(self.done + units, self.total)
-        if self.callback is not None and self.done >= self.next_report:
-            self.callback(self.done, self.total)
-            self.next_report = (self.done // self.step + 1) * self.step
-
-    def finish(self) -> None:
-        if self.callback is not None and self.done < self.total:
-            self.done = self.total
-            self.callback(self.total, self.total)
-
-
-def _decode(data: bytes) -> tuple[str, list[RowError]]:
-    """The file as text, or the lines that are not UTF-8. A UTF-8 BOM (Excel) is dropped."""
-    if data.startswith(_UTF16_BOMS):
-        return "", [
-            RowError(
-                1,
-                "",
-                "the file is encoded as UTF-16; save it as UTF-8 (in Excel: 'CSV UTF-8')",
-            )
-        ]
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        return "", [
-            RowError(
-                data.count(b"\n", 0, nul) + 1,
-                "",
-                "this line contains NUL bytes: the file is not UTF-8 text (UTF-16 or a "
-                "spreadsheet?); save it as 'CSV UTF-8'",
-            )
-        ]
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    errors = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as problem:
-            bad = raw[problem.start : problem.start + 1].hex().upper()
-            errors.append(
-                RowError(
-                    number,
-                    "",
-                    f"this line is not valid UTF-8 (byte 0x{bad} at position {problem.start + 1} "
-                    "of the line); save the file as UTF-8 (in Excel: 'CSV UTF-8')",
-                )
-            )
-    return "", errors
-
-
-def _normalise_column(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """``(first physical line, fields)`` for every CSV record; blank lines are skipped."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count) if first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    start = 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as problem:
-            raise _MalformedCsv(start, str(problem)) from None
-        if any(value.strip() for value in fields):
-            yield start, fields
-        start = reader.line_num + 1
-
-
-class _MalformedCsv(Exception):
-    def __init__(self, line: int, detail: str) -> None:
-        super().__init__(detail)
-        self.line = line
-        self.detail = detail
-
-
 def _read_header(header: list[str]) -> tuple[dict[str, int], list[int], list[RowError]]:
     """Column positions by name, positions of nameless columns, and header errors (line 1)."""
     positions: dict[str, int] = {}
@@ -302,7 +185,7 @@ def _read_header(header: list[str]) -> tuple[dict[str, int], list[int], list[Row
     unknown: list[str] = []
     errors: list[RowError] = []
     for index, raw in enumerate(header):
-        name = _normalise_column(raw)
+        name = normalise_column(raw)
         if not name:
             nameless.append(index)
         elif name not in COLUMNS:
@@ -818,13 +701,6 @@ def _resolve_teams(rows: Iterable[_Row]) -> tuple[dict[str, uuid.UUID], list[Tea
 
 # --- writing -------------------------------------------------------------------------------
 
-T = TypeVar("T")
-
-
-def _chunks(items: list[T], size: int = _WRITE_CHUNK) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
 
 def _update_rows(people: list[Person], names: list[str]) -> None:
     """``UPDATE person SET … WHERE id = %s`` once per person, sent with ``executemany``.
@@ -849,28 +725,28 @@ def _update_rows(people: list[Person], names: list[str]) -> None:
 
 def _write(plan: _Plan, advance: Callable[[int], None]) -> None:
     """Apply the plan. Runs inside the caller's transaction; unique constraints still hold."""
-    for teams in _chunks(plan.new_teams):
+    for teams in chunks(plan.new_teams):
         Team.objects.bulk_create(teams)
         advance(len(teams))
-    for movers in _chunks(plan.email_movers):
+    for movers in chunks(plan.email_movers):
         _update_rows(movers, ["email"])
         advance(len(movers))
-    for people in _chunks(plan.changed_people):
+    for people in chunks(plan.changed_people):
         _update_rows(people, plan.changed_fields)
         advance(len(people))
-    for people in _chunks(plan.new_people):
+    for people in chunks(plan.new_people):
         Person.objects.bulk_create(people)
         advance(len(people))
-    for ids in _chunks(plan.lines_to_close, _UPDATE_BATCH):
+    for ids in chunks(plan.lines_to_close, _UPDATE_BATCH):
         ReportingLine.objects.filter(pk__in=ids).update(valid_to=plan.effective)
         advance(len(ids))
-    for ids in _chunks(plan.lines_to_delete, _UPDATE_BATCH):
+    for ids in chunks(plan.lines_to_delete, _UPDATE_BATCH):
         ReportingLine.objects.filter(pk__in=ids).delete()
         advance(len(ids))
-    for lines in _chunks(plan.lines_to_repoint, _UPDATE_BATCH):
+    for lines in chunks(plan.lines_to_repoint, _UPDATE_BATCH):
         ReportingLine.objects.bulk_update(lines, ["manager"])
         advance(len(lines))
-    for lines in _chunks(plan.lines_to_open):
+    for lines in chunks(plan.lines_to_open):
         ReportingLine.objects.bulk_create(lines)
         advance(len(lines))
 
@@ -905,30 +781,30 @@ def import_people(
     require_importer(actor)
     day = effective or timezone.localdate()
 
-    text, errors = _decode(data)
+    text, errors = decode(data)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(errors, COLUMNS)
     if not text.strip():
         raise ImportRejected(
             [RowError(1, "", "the file is empty; it needs a header line and one line per person")]
         )
     try:
-        records = list(_records(text))
-    except _MalformedCsv as problem:
+        lines = list(records(text))
+    except MalformedCsv as problem:
         raise ImportRejected(
             [RowError(problem.line, "", f"the CSV cannot be read from here: {problem.detail}")]
         ) from None
-    (_, header), body = records[0], records[1:]
+    (_, header), body = lines[0], lines[1:]
     positions, nameless, errors = _read_header(header)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(errors, COLUMNS)
     if not body:
         raise ImportRejected(
             [RowError(1, "", "the file has a header but no people; add one line per person")]
         )
 
     # Half of the progress is checking the rows, the other half writing them.
-    meter = _Progress(progress, 2 * len(body))
+    meter = Progress(progress, 2 * len(body))
     rows: list[_Row] = []
     for line, values in body:
         row = _parse_row(line, values, positions, nameless, len(header), errors)
@@ -937,7 +813,7 @@ def import_people(
         meter.advance()
     plan = _check_and_plan(rows, set(positions), day, errors)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(errors, COLUMNS)
 
     work, written = max(plan.work, 1), 0
 

@@ -1,0 +1,39 @@
+"""Database helpers shared by migrations: append-only tables enforced by triggers."""
+
+from __future__ import annotations
+
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+def forbid_updates(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
+    """Make ``UPDATE`` on ``table`` fail in the database itself (SQLite and PostgreSQL).
+
+    DELETE is refused by the models, not by a trigger: the test framework empties tables
+    between live-server tests (see docs/access.md).
+    """
+    message = f"{table} is append-only"
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute(
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END;"
+        )
+    elif vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message}'; END; $$;"
+        )
+        schema_editor.execute(
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only();"
+        )
+
+
+def allow_updates(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
+    """Undo :func:`forbid_updates` (for reversing a migration)."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    elif vendor == "postgresql":
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}")
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
