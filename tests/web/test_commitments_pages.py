@@ -235,3 +235,32 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, promise):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
+
+
+def test_my_follow_through_is_shown_to_me_and_loaded_by_htmx(client, org):
+    now = timezone.now()
+    late = services.propose(
+        factories.actor(org["ben_user"]),
+        performer_id=org["ben"].pk,
+        requester_id=org["ana"].pk,
+        what="Fix the flaky test",
+        done_means="Green ten times in a row",
+        due_at=now - dt.timedelta(days=3),
+        at=now - dt.timedelta(days=6),
+    )
+    services.take_step(
+        factories.actor(org["ana_user"]), late.pk, "accept", at=now - dt.timedelta(days=5)
+    )
+    client.force_login(org["ben_user"])
+    page = client.get("/commitments/").content.decode()
+    assert 'hx-get="/commitments/follow-through/"' in page
+
+    panel = client.get("/commitments/follow-through/", **HTMX).content.decode()
+    assert "How I follow through" in panel
+    assert '<th scope="row">Broken</th><td>1</td>' in panel
+    assert "0%" in panel  # kept rate: nothing kept, one broken
+
+    client.force_login(org["ana_user"])  # Ana's panel shows Ana's figures, not Ben's
+    theirs = client.get("/commitments/follow-through/", **HTMX).content.decode()
+    assert '<th scope="row">Broken</th><td>0</td>' in theirs
+    assert '<th scope="row">Received</th><td>1</td>' in theirs

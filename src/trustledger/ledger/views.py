@@ -11,16 +11,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from trustledger.accounts.actors import Actor
-from trustledger.ledger import services
+from trustledger.ledger import figures, services
 from trustledger.ledger.forms import PROMISE, ProposeForm, StepForm
 from trustledger.ledger.lifecycle import BrokenReason, Status, Step
 from trustledger.ledger.models import Commitment
@@ -218,6 +219,15 @@ def my_commitments_page(request: HttpRequest) -> HttpResponse:
     return render_page(
         request, "ledger/my_commitments.html", "ledger/_my_commitments.html", context
     )
+
+
+@login_required
+def my_follow_through(request: HttpRequest) -> HttpResponse:
+    """My own follow-through figures (private to me), loaded into the page by htmx."""
+    actor = Actor.from_request(request)
+    mine = figures.follow_through(actor, actor.person.pk) if actor.person else None
+    context = {"figures": mine, "k": settings.ANONYMITY_K}
+    return render(request, "ledger/_follow_through.html", context)
 
 
 # --- propose from a person's page --------------------------------------------------------------
