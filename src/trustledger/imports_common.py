@@ -182,6 +182,51 @@ class MalformedCsv(Exception):
 T = TypeVar("T")
 
 
+def read_header(
+    header: list[str], columns: Sequence[str], required: Sequence[str]
+) -> tuple[dict[str, int], list[int], list[RowError]]:
+    """Column positions by name, positions of nameless columns, and header errors (line 1).
+
+    Names are matched case-insensitively; an unknown column is an error, so a misspelt one is
+    never dropped silently.
+    """
+    positions: dict[str, int] = {}
+    nameless: list[int] = []
+    unknown: list[str] = []
+    errors: list[RowError] = []
+    for index, raw in enumerate(header):
+        name = normalise_column(raw)
+        if not name:
+            nameless.append(index)
+        elif name not in columns:
+            unknown.append(raw.strip())
+        elif name in positions:
+            errors.append(RowError(1, name, f"column {name!r} appears twice in the header"))
+        else:
+            positions[name] = index
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        errors.append(
+            RowError(
+                1,
+                "",
+                f"unknown column{'s' if len(unknown) > 1 else ''} {names}; the columns are "
+                f"{', '.join(columns)} (remove or rename the others)",
+            )
+        )
+    for name in required:
+        if name not in positions:
+            errors.append(
+                RowError(
+                    1,
+                    name,
+                    f"required column {name!r} is missing; the header must name "
+                    f"{', '.join(required)}",
+                )
+            )
+    return positions, nameless, errors
+
+
 def chunks(items: list[T], size: int = _WRITE_CHUNK) -> Iterator[list[T]]:
     """``items`` in slices of ``size``: batches for ``bulk_create`` and ``IN (…)`` lists."""
     for start in range(0, len(items), size):

@@ -42,7 +42,7 @@ from trustledger.imports_common import (
     chunks,
     decode,
     fast_insert,
-    normalise_column,
+    read_header,
     records,
 )
 from trustledger.ledger import lifecycle, services
@@ -173,43 +173,6 @@ class _People:
 
 
 # --- reading the file ----------------------------------------------------------------------
-
-
-def _read_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
-    positions: dict[str, int] = {}
-    unknown: list[str] = []
-    errors: list[RowError] = []
-    for index, raw in enumerate(header):
-        name = normalise_column(raw)
-        if not name:
-            continue
-        if name not in COLUMNS:
-            unknown.append(raw.strip())
-        elif name in positions:
-            errors.append(RowError(1, name, f"column {name!r} appears twice in the header"))
-        else:
-            positions[name] = index
-    if unknown:
-        names = ", ".join(repr(name) for name in unknown)
-        errors.append(
-            RowError(
-                1,
-                "",
-                f"unknown column{'s' if len(unknown) > 1 else ''} {names}; the columns are "
-                f"{', '.join(COLUMNS)} (remove or rename the others)",
-            )
-        )
-    for name in REQUIRED_COLUMNS:
-        if name not in positions:
-            errors.append(
-                RowError(
-                    1,
-                    name,
-                    f"required column {name!r} is missing; the header must name "
-                    f"{', '.join(REQUIRED_COLUMNS)}",
-                )
-            )
-    return positions, errors
 
 
 def _parse_moment(value: str, zone: dt.tzinfo, end_of_day: bool) -> dt.datetime:
@@ -784,7 +747,7 @@ def import_commitments(
             [RowError(problem.line, "", f"the CSV cannot be read from here: {problem.detail}")]
         ) from None
     _, header = first
-    positions, errors = _read_header(header)
+    positions, _, errors = read_header(header, COLUMNS, REQUIRED_COLUMNS)
     if errors:
         raise ImportRejected(errors, COLUMNS)
 

@@ -33,7 +33,7 @@ from trustledger.imports_common import (
     RowError,
     chunks,
     decode,
-    normalise_column,
+    read_header,
     records,
 )
 from trustledger.org.graph import find_cycles
@@ -176,45 +176,6 @@ class _Plan:
             + len(self.lines_to_repoint)
             + len(self.lines_to_open)
         )
-
-
-def _read_header(header: list[str]) -> tuple[dict[str, int], list[int], list[RowError]]:
-    """Column positions by name, positions of nameless columns, and header errors (line 1)."""
-    positions: dict[str, int] = {}
-    nameless: list[int] = []
-    unknown: list[str] = []
-    errors: list[RowError] = []
-    for index, raw in enumerate(header):
-        name = normalise_column(raw)
-        if not name:
-            nameless.append(index)
-        elif name not in COLUMNS:
-            unknown.append(raw.strip())
-        elif name in positions:
-            errors.append(RowError(1, name, f"column {name!r} appears twice in the header"))
-        else:
-            positions[name] = index
-    if unknown:
-        names = ", ".join(repr(name) for name in unknown)
-        errors.append(
-            RowError(
-                1,
-                "",
-                f"unknown column{'s' if len(unknown) > 1 else ''} {names}; the columns are "
-                f"{', '.join(COLUMNS)} (remove or rename the others)",
-            )
-        )
-    for name in REQUIRED_COLUMNS:
-        if name not in positions:
-            errors.append(
-                RowError(
-                    1,
-                    name,
-                    f"required column {name!r} is missing; the header must name "
-                    f"{', '.join(REQUIRED_COLUMNS)}",
-                )
-            )
-    return positions, nameless, errors
 
 
 def _parse_date(value: str) -> dt.date:
@@ -795,7 +756,7 @@ def import_people(
             [RowError(problem.line, "", f"the CSV cannot be read from here: {problem.detail}")]
         ) from None
     (_, header), body = lines[0], lines[1:]
-    positions, nameless, errors = _read_header(header)
+    positions, nameless, errors = read_header(header, COLUMNS, REQUIRED_COLUMNS)
     if errors:
         raise ImportRejected(errors, COLUMNS)
     if not body:
