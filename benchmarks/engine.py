@@ -9,6 +9,8 @@ allocations made by the computation itself) for:
 
 * trustledger.engine: decayed sums per relationship and dimension + opinions, per dimension
   and overall, without and with severe breaches (0.01% of rows);
+* the same with the evidence model's per-period spam cap (positive evidence per relationship,
+  dimension and week capped; docs/engine.md §3);
 * pandas: a groupby over (truster, trustee, dimension) computing the same decayed sums
   (no wipes: pandas has no O(E) way to do them), checked equal to ours.
 
@@ -131,11 +133,12 @@ def relationship_benchmark(args: argparse.Namespace) -> None:
         f"{os.cpu_count()} CPUs, numpy {np.__version__}"
     )
 
-    def ours(rows: dict[str, np.ndarray]) -> Callable[[], Any]:
+    def ours(rows: dict[str, np.ndarray], cap: float | None = None) -> Callable[[], Any]:
         def work() -> Any:
             sums = engine.relationship_evidence(
                 **rows, as_of=as_of, half_life_days=half_life, wipe_share=wipe,
-                n_relationships=n_rel,
+                n_relationships=n_rel, max_positive_per_period=cap,
+                cap_period_days=model.cap_period_days,
             )  # fmt: skip
             engine.relationship_opinions(sums, base_rate=model.base_rate)
             return sums
@@ -147,6 +150,11 @@ def relationship_benchmark(args: argparse.Namespace) -> None:
     print("all relationship opinions (decayed sums per relationship x dimension + opinions)")
     t_ours, _, sums = measure("trustledger.engine, no severe breaches", args.repeat, ours(plain))
     measure("trustledger.engine, 0.01% severe breaches (wipes)", args.repeat, ours(with_breaches))
+    cap = model.max_positive_per_period
+    measure(
+        f"trustledger.engine, wipes + spam cap ({cap:g} per {model.cap_period_days:g} days)",
+        args.repeat, ours(with_breaches, cap),
+    )  # fmt: skip
 
     try:
         import pandas as pd

@@ -25,7 +25,8 @@ def test_every_dimension_and_default_is_documented(doc):
     model = load_evidence_model()
     assert all(f"`{name}`" in doc for name in DIMENSIONS)
     for setting in ("prior_weight", "base_rate", "half_life_days", "loss_aversion",
-                    "severe_wipe_share", "witness_discount", "assessment_weight"):  # fmt: skip
+                    "severe_wipe_share", "witness_discount", "assessment_weight",
+                    "max_positive_per_period", "cap_period_days"):  # fmt: skip
         value = getattr(model, setting)
         row = next(line for line in doc.splitlines() if line.startswith(f"| `{setting}`"))
         assert f"{value:g}" in row, (setting, row)

@@ -116,3 +116,27 @@ def test_a_malformed_model_file_is_refused_naming_the_key(tmp_path):
     path.write_text("version = ", encoding="utf-8")
     with pytest.raises(EvidenceModelError, match="not valid TOML"):
         load_evidence_model(path)
+
+
+def test_the_spam_cap_has_documented_defaults_and_refuses_bad_values(model, tmp_path):
+    from trustledger.engine import default_evidence_model_path
+
+    assert (model.max_positive_per_period, model.cap_period_days) == (4.0, 7.0)
+    text = default_evidence_model_path().read_text(encoding="utf-8")
+    path = tmp_path / "model.toml"
+    # An older file without the keys gets the defaults.
+    lines = [line for line in text.splitlines() if not line.startswith(("max_positive", "cap_"))]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    older = load_evidence_model(path)
+    assert (older.max_positive_per_period, older.cap_period_days) == (4.0, 7.0)
+    for line, key in (
+        ("max_positive_per_period = 0", "max_positive_per_period: must be in"),
+        ("max_positive_per_period = inf", "max_positive_per_period: must be in"),
+        ('cap_period_days = "weekly"', "cap_period_days: must be a number"),
+        ("cap_period_days = -7", "cap_period_days: must be in"),
+    ):
+        name = line.split(" = ")[0]
+        default = f"{name} = {getattr(model, name)}"
+        path.write_text(text.replace(default, line), encoding="utf-8")
+        with pytest.raises(EvidenceModelError, match=key):
+            load_evidence_model(path)

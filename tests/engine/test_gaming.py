@@ -1,5 +1,6 @@
 """Resistance to gaming: a ring of colluders praising each other gains bounded standing and
-no vouching power over people outside the ring (bounds derived in docs/engine.md §8)."""
+no vouching power over people outside the ring, and one person spamming praise about another
+moves that relationship by no more than the per-period cap (bounds in docs/engine.md §8)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ import pytest
 
 from trustledger.engine import (
     DEFAULT_PRIOR_WEIGHT,
+    DIMENSIONS,
+    DecayedCounters,
     TrustGraph,
+    counters_as_of,
     from_evidence,
+    load_evidence_model,
     local_trust,
     projected,
+    relationship_evidence,
+    signal_evidence,
     standing,
     to_evidence,
+    update,
     vouch,
 )
 
@@ -176,3 +184,83 @@ def test_one_thin_entry_into_the_ring_limits_what_it_can_vouch():
             vouch(g, entry_truster, int(target)).opinion
             == vouch(without_ring_praise, entry_truster, int(target)).opinion
         )
+
+
+CONNECTED = DIMENSIONS.index("connected")
+BELIEVABLE = DIMENSIONS.index("believable")
+
+
+def spam_week(model, kinds, count, start_day):
+    """``count`` signals of the given kinds in one week from ``start_day``: evidence rows."""
+    times = start_day + np.linspace(0.0, model.cap_period_days, count, endpoint=False)
+    return [
+        (row.dimension, row.positive, row.negative, float(when), row.severe)
+        for when, kind in zip(times, np.resize(np.array(kinds), count), strict=True)
+        for row in signal_evidence(model, str(kind))
+    ]
+
+
+def relationship(model, rows, as_of):
+    """(positive, negative) per dimension of one relationship, batch and incremental agreeing."""
+    dim, pos, neg, time, severe = (np.array(column) for column in zip(*rows, strict=True))
+    cap = {"max_positive_per_period": model.max_positive_per_period,
+           "cap_period_days": model.cap_period_days}  # fmt: skip
+    sums = relationship_evidence(
+        np.zeros(len(rows), dtype=np.int64), dim.astype(np.int8), pos, neg, time, severe,
+        as_of=as_of, half_life_days=model.half_life_days, wipe_share=model.severe_wipe_share,
+        n_relationships=1, **cap,
+    )  # fmt: skip
+    counters = DecayedCounters()
+    for d, p, n, t, s in sorted(rows, key=lambda row: row[3]):
+        counters = update(
+            counters, dimension=d, positive=p, negative=n, time=t, severe=s,
+            half_life_days=model.half_life_days, wipe_share=model.severe_wipe_share, **cap,
+        )  # fmt: skip
+    incremental = counters_as_of(counters, as_of, half_life_days=model.half_life_days)
+    np.testing.assert_allclose(incremental[0], sums.positive[0], rtol=1e-9)
+    np.testing.assert_allclose(incremental[1], sums.negative[0], rtol=1e-9)
+    return sums.positive[0], sums.negative[0]
+
+
+def test_a_thousand_praise_signals_in_one_week_move_the_relationship_no_more_than_the_cap():
+    model = load_evidence_model()
+    cap, week = model.max_positive_per_period, model.cap_period_days
+    # An honest history first: a year of occasional recognition and one withheld-information.
+    history = spam_week(model, ["recognition"], 3, 0.0) + spam_week(
+        model, ["withheld_information"], 1, 140.0
+    )
+    start = 52 * week  # the spam starts on a period boundary
+    end = start + week
+    before_pos, before_neg = relationship(model, history, end)
+    spam = spam_week(model, ["recognition"], 1000, start)
+    after_pos, after_neg = relationship(model, history + spam, end)
+    raw = sum(row[1] for row in spam)
+    assert raw == 500.0  # what the spammer recorded: 500 units of `connected` evidence
+    assert after_pos[CONNECTED] - before_pos[CONNECTED] <= cap * (1 + 1e-12)
+    np.testing.assert_array_equal(np.delete(after_pos, CONNECTED), np.delete(before_pos, CONNECTED))
+    np.testing.assert_array_equal(after_neg, before_neg)
+    # 1000 signals move the opinion exactly as far as the first cap / 0.5 = 8 do.
+    eight = relationship(model, history + spam[:8], end)[0]
+    assert after_pos[CONNECTED] == pytest.approx(eight[CONNECTED], rel=1e-12)
+    # The bound on projected trust (docs §8): ΔP ≤ c·(1 − P₀) / (r₀ + s₀ + W + c).
+    r0, s0 = before_pos[CONNECTED], before_neg[CONNECTED]
+    w, a = model.prior_weight, model.base_rate
+    p0 = projected(from_evidence(r0, s0, a, w))
+    p1 = projected(from_evidence(after_pos[CONNECTED], after_neg[CONNECTED], a, w))
+    assert 0 < p1 - p0 <= cap * (1 - p0) / (r0 + s0 + w + cap) + 1e-12
+    # Over k weeks of spam the gain is at most k caps (less with decay), never the raw volume.
+    months = [
+        row for k in range(4) for row in spam_week(model, ["recognition"], 1000, start + k * week)
+    ]
+    month_pos = relationship(model, history + months, start + 4 * week)[0]
+    assert month_pos[CONNECTED] - before_pos[CONNECTED] <= 4 * cap
+
+
+def test_the_cap_never_hides_a_real_breach():
+    model = load_evidence_model()
+    start = 10 * model.cap_period_days
+    complaints = spam_week(model, ["took_credit"], 40, start)
+    _, negative = relationship(model, complaints, start + model.cap_period_days)
+    raw = sum(row[2] for row in complaints)
+    assert negative[BELIEVABLE] > 0.97 * raw  # all 40 count (decayed by < 3% within the week)
+    assert raw > 10 * model.max_positive_per_period

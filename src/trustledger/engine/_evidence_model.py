@@ -20,6 +20,9 @@ DIMENSIONS: tuple[str, str, str, str] = ("able", "believable", "connected", "dep
 Polarity = Literal["positive", "negative"]
 Direction = Literal["requester_to_performer", "performer_to_requester", "recipient_to_actor"]
 
+#: Defaults of the per-period cap when a model file does not set them (docs/engine.md §2).
+DEFAULT_MAX_POSITIVE_PER_PERIOD = 4.0
+DEFAULT_CAP_PERIOD_DAYS = 7.0
 _COMMITMENT_DIRECTIONS = ("requester_to_performer", "performer_to_requester")
 _SHARE_TOLERANCE = 1e-9
 
@@ -78,6 +81,11 @@ class EvidenceModel:
     stakes: Mapping[str, float]
     commitments: Mapping[str, EvidenceRule]
     signals: Mapping[str, EvidenceRule]
+    #: At most this much raw positive evidence per relationship, dimension and period counts
+    #: (pass it to relationship_evidence / update / explain); negative evidence is not capped.
+    max_positive_per_period: float = DEFAULT_MAX_POSITIVE_PER_PERIOD
+    #: The period of the cap, in days: fixed buckets [k·P, (k+1)·P) of the time axis.
+    cap_period_days: float = DEFAULT_CAP_PERIOD_DAYS
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -114,8 +122,12 @@ def parse_evidence_model(
     def fail(key: str, message: str) -> EvidenceModelError:
         return EvidenceModelError(f"{source}: {key}: {message}")
 
-    def number(key: str, low: float, high: float, *, low_open: bool = False) -> float:
+    def number(
+        key: str, low: float, high: float, *, low_open: bool = False, default: float | None = None
+    ) -> float:
         if key not in data:
+            if default is not None:
+                return default
             raise fail(key, "missing")
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -230,7 +242,14 @@ def parse_evidence_model(
         stakes=stakes,
         commitments=rules("commitment"),
         signals=rules("signal"),
-    )
+        max_positive_per_period=number(
+            "max_positive_per_period", 0.0, math.inf, low_open=True,
+            default=DEFAULT_MAX_POSITIVE_PER_PERIOD,
+        ),
+        cap_period_days=number(
+            "cap_period_days", 0.0, math.inf, low_open=True, default=DEFAULT_CAP_PERIOD_DAYS
+        ),
+    )  # fmt: skip
 
 
 def _rows(

@@ -12,12 +12,21 @@ where h is the half-life, w the wipe share and K_i the number of severe rows of 
 relationship with time_i < time ≤ t (a severe breach wipes the share w of the positive
 evidence accumulated *before* it, in every dimension; evidence recorded at the same instant
 is not wiped). Rows after t are excluded.
+
+Optionally (``max_positive_per_period`` = c, ``cap_period_days`` = P) positive evidence is
+capped per relationship, dimension and period: periods are the fixed buckets
+[k·P, (k+1)·P) of the time axis, and within one bucket only the first c units of raw
+(pre-decay) positive evidence count, in time order. Rows at the same instant share what is
+left in proportion to their amounts, so the result does not depend on row order: the rows of
+one time block, with C_before / C_after the bucket's raw positive evidence before / after the
+block, keep the fraction (min(c, C_after) − min(c, C_before)) / (C_after − C_before).
+Negative evidence is never capped.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,6 +37,10 @@ from trustledger.engine._opinions import DEFAULT_PRIOR_WEIGHT, Opinions, from_ev
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 N_DIMENSIONS = len(DIMENSIONS)
+#: What is left under the cap below this share of it counts as nothing: the batch and the
+#: incremental update add the same amounts in different orders, and must not disagree on
+#: whether a rounding sliver of 1e-17 is left.
+_CAP_SLIVER = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,18 @@ def _check_parameters(half_life_days: float, wipe_share: float) -> None:
         raise ValueError(f"half_life_days must be finite and > 0, got {half_life_days!r}")
     if not 0.0 <= wipe_share <= 1.0:
         raise ValueError(f"wipe_share must be in [0, 1], got {wipe_share!r}")
+
+
+def _check_cap(max_positive_per_period: float | None, cap_period_days: float) -> None:
+    if max_positive_per_period is not None and not (
+        max_positive_per_period > 0 and math.isfinite(max_positive_per_period)
+    ):
+        raise ValueError(
+            "max_positive_per_period must be finite and > 0 (or None for no cap), "
+            f"got {max_positive_per_period!r}"
+        )
+    if not cap_period_days > 0 or not math.isfinite(cap_period_days):
+        raise ValueError(f"cap_period_days must be finite and > 0, got {cap_period_days!r}")
 
 
 def _first_index(bad: NDArray[np.bool_]) -> int:
@@ -114,9 +139,17 @@ def _rows(
 
 
 def _row_weights(
-    rows: _Rows, as_of: float, half_life_days: float, wipe_share: float, n_relationships: int
+    rows: _Rows,
+    as_of: float,
+    half_life_days: float,
+    wipe_share: float,
+    n_relationships: int,
+    max_positive_per_period: float | None = None,
+    cap_period_days: float = 7.0,
+    cell: IntArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Per-row multipliers (positive, negative): decay × wipe for positive, decay for negative."""
+    """Per-row multipliers (positive, negative): decay × wipe × cap for positive, decay for
+    negative."""
     decay = rows.time - as_of  # minus the age, in days
     future = decay > 0.0
     any_future = bool(future.any())
@@ -131,7 +164,101 @@ def _row_weights(
         live_severe = rows.severe & ~future if any_future else rows.severe
         if live_severe.any():
             positive_weight = decay * _wipe_factors(rows, live_severe, wipe_share, n_relationships)
+    if max_positive_per_period is not None:
+        cap, period_days = max_positive_per_period, cap_period_days
+        past = ~future if any_future else None
+        capped = _cap_factors(rows, cap, period_days, n_relationships, cell, past)
+        if capped is not None:
+            idx, kept = capped
+            if positive_weight is decay:
+                positive_weight = decay.copy()
+            positive_weight[idx] *= kept
     return positive_weight, decay
+
+
+def _cap_factors(
+    rows: _Rows,
+    cap: float,
+    period_days: float,
+    n_relationships: int,
+    cell: IntArray | None = None,
+    past: NDArray[np.bool_] | None = None,
+) -> tuple[IntArray, FloatArray] | None:
+    """(row indices, kept fraction) of the rows the per-period cap reduces; None if none.
+
+    O(E) filter first: a (relationship, dimension) cell whose positive evidence over all
+    time is ≤ cap cannot exceed the cap in any period; then the same test on hashed
+    (cell, period) slots; only the rows left are sorted, by (cell, period, time):
+    O(E) + O(E_c log E_c), E_c the rows of periods that may exceed the cap.
+    """
+    size = n_relationships * N_DIMENSIONS
+    if cell is None:
+        cell = rows.rel * N_DIMENSIONS + rows.dimension
+    cell_total = np.bincount(cell, weights=rows.positive, minlength=size)
+    over = cell_total > cap
+    if not over.any():
+        return None
+    candidate = over[cell]
+    if past is not None:  # None: no row is after as_of
+        candidate &= past
+    candidate &= rows.positive > 0.0
+    idx = np.flatnonzero(candidate)
+    if idx.size == 0:
+        return None
+    cell_c = cell[idx]
+    time = rows.time[idx]
+    amount = rows.positive[idx]
+    period = np.floor(time / period_days)  # the same expression as the incremental update
+    first_period = period.min()
+    span = float(period.max() - first_period) + 1.0
+    if size * span < 2.0**62:
+        # Second O(E_c) filter: sum each (cell, period) group into a hashed slot. Colliding
+        # groups only add up, so a row whose slot holds ≤ cap cannot be capped.
+        key = cell_c * np.int64(span) + (period - first_period).astype(np.int64)
+        bits = max(10, int(math.ceil(math.log2(4 * idx.size))))
+        slot = (key.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        slot_total = np.bincount(slot.astype(np.int64), weights=amount, minlength=1 << bits)
+        busy = np.flatnonzero(slot_total[slot] > cap)
+        if busy.size == 0:
+            return None
+        key, time, amount, idx = key[busy], time[busy], amount[busy], idx[busy]
+        order = np.lexsort((time, key))
+        key, time, amount, idx = key[order], time[order], amount[order], idx[order]
+        same_group = key[1:] == key[:-1]
+    else:  # periods too many to number densely: sort by (cell, period, time) directly
+        order = np.lexsort((time, period, cell_c))
+        cell_c, period, time, amount, idx = (
+            cell_c[order], period[order], time[order], amount[order], idx[order]
+        )  # fmt: skip
+        same_group = (cell_c[1:] == cell_c[:-1]) & (period[1:] == period[:-1])
+    n = idx.size
+    new_group = np.ones(n, dtype=np.bool_)
+    new_group[1:] = ~same_group
+    new_block = new_group.copy()
+    new_block[1:] |= time[1:] != time[:-1]
+    block_start = np.flatnonzero(new_block)
+    block_raw = np.add.reduceat(amount, block_start)
+    # Raw evidence before/after each block within its (cell, period), by a global running sum
+    # minus the group's offset. Clipping each block at the cap changes no min(cap, ·) below
+    # and bounds the running sum by (number of blocks) × cap, so its rounding stays relative
+    # to the cap whatever the amounts.
+    clipped = np.minimum(block_raw, cap)
+    running = np.cumsum(clipped)
+    before = running - clipped
+    group_of_block = np.cumsum(new_group[block_start]) - 1
+    offset = before[new_group[block_start]][group_of_block]
+    after = running - offset
+    before -= offset
+    counted = np.minimum(after, cap) - np.minimum(before, cap)
+    counted[counted <= cap * _CAP_SLIVER] = 0.0  # as the incremental update: no rounding sliver
+    kept = np.where(before + block_raw <= cap, 1.0, counted / block_raw)
+    reduced = kept < 1.0
+    if not reduced.any():
+        return None
+    block_len = np.diff(np.r_[block_start, n])
+    row_kept = np.repeat(kept, block_len)
+    row_reduced = np.repeat(reduced, block_len)
+    return idx[row_reduced].astype(np.int64), row_kept[row_reduced]
 
 
 def _wipe_factors(
@@ -183,6 +310,8 @@ def relationship_evidence(
     half_life_days: float,
     wipe_share: float,
     n_relationships: int | None = None,
+    max_positive_per_period: float | None = None,
+    cap_period_days: float = 7.0,
 ) -> RelationshipEvidence:
     """Decayed positive/negative evidence of every relationship and dimension as of ``as_of``.
 
@@ -191,16 +320,24 @@ def relationship_evidence(
     (weight 2^(-age/h)) is the standard forgetting factor of Bayesian reputation systems
     (Jøsang & Ismail, "The Beta Reputation System", 2002, longevity factor λ = 2^(-1/h) per
     day). The result does not depend on the order of the rows.
+
+    With ``max_positive_per_period`` = c, each relationship's raw positive evidence per
+    dimension counts at most c per period of ``cap_period_days`` (fixed buckets
+    [k·P, (k+1)·P) of the time axis; the first units in time order count; rows at the same
+    instant share what is left in proportion). None (the default) means no cap. Negative
+    evidence is never capped. See docs/engine.md §3.
     """
     _check_parameters(half_life_days, wipe_share)
+    _check_cap(max_positive_per_period, cap_period_days)
     rows, n = _rows(rel, dimension, positive, negative, time, severe, n_relationships)
     if rows.rel.size == 0:
         empty = np.zeros((n, N_DIMENSIONS), dtype=np.float64)
         return RelationshipEvidence(empty, empty.copy(), float(as_of))
-    positive_weight, negative_weight = _row_weights(
-        rows, float(as_of), half_life_days, wipe_share, n
-    )
     cell = rows.rel * N_DIMENSIONS + rows.dimension
+    positive_weight, negative_weight = _row_weights(
+        rows, float(as_of), half_life_days, wipe_share, n, max_positive_per_period,
+        cap_period_days, cell,
+    )  # fmt: skip
     size = n * N_DIMENSIONS
     weights = rows.negative * negative_weight
     neg = np.bincount(cell, weights=weights, minlength=size).astype(np.float64, copy=False)
@@ -237,12 +374,16 @@ class DecayedCounters:
 
     ``positive_at_last_time`` keeps the positive evidence recorded at exactly ``last_time``,
     which a severe breach at that same instant must not wipe (the batch rule).
+    With a per-period cap, ``period`` is the current period's index (floor(time / P)) and
+    ``positive_in_period`` the raw (undecayed, uncapped) positive evidence recorded in it.
     """
 
     positive: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     negative: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     positive_at_last_time: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     last_time: float = -math.inf
+    period: float = -math.inf
+    positive_in_period: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 def _four(values: list[float]) -> tuple[float, float, float, float]:
@@ -259,15 +400,19 @@ def update(
     severe: bool,
     half_life_days: float,
     wipe_share: float,
+    max_positive_per_period: float | None = None,
+    cap_period_days: float = 7.0,
 ) -> DecayedCounters:
     """Add one evidence row to one relationship's counters in O(1); returns new counters.
 
     Rows must arrive in non-decreasing time for their relationship (the ledger's order);
-    the result then equals :func:`relationship_evidence` on all rows so far, wipes included.
-    Counters are kept at the latest row's time, so every stored value has been multiplied
-    only by factors ≤ 1: no overflow on any horizon.
+    the result then equals :func:`relationship_evidence` on all rows so far, wipes and the
+    per-period cap included (pass the same ``max_positive_per_period`` and
+    ``cap_period_days`` to every call). Counters are kept at the latest row's time, so every
+    stored value has been multiplied only by factors ≤ 1: no overflow on any horizon.
     """
     _check_parameters(half_life_days, wipe_share)
+    _check_cap(max_positive_per_period, cap_period_days)
     if not 0 <= dimension < N_DIMENSIONS:
         raise ValueError(f"dimension must be in 0..{N_DIMENSIONS - 1}, got {dimension}")
     if not (positive >= 0 and negative >= 0 and math.isfinite(positive + negative)):
@@ -293,10 +438,21 @@ def update(
     if severe and wipe_share > 0.0:
         keep = 1.0 - wipe_share
         pos = [(p - same) * keep + same for p, same in zip(pos, at_time, strict=True)]
+    period, in_period = counters.period, counters.positive_in_period
+    if max_positive_per_period is not None:
+        current = float(math.floor(time / cap_period_days))  # as the batch (np.floor)
+        raw = list(in_period) if current == period else [0.0, 0.0, 0.0, 0.0]
+        before = raw[dimension]
+        raw[dimension] = before + positive
+        cap = max_positive_per_period
+        if raw[dimension] > cap:
+            positive = min(raw[dimension], cap) - min(before, cap)
+            positive = 0.0 if positive <= cap * _CAP_SLIVER else positive
+        period, in_period = current, _four(raw)
     pos[dimension] += positive
     neg[dimension] += negative
     at_time[dimension] += positive
-    return DecayedCounters(_four(pos), _four(neg), _four(at_time), float(time))
+    return DecayedCounters(_four(pos), _four(neg), _four(at_time), float(time), period, in_period)
 
 
 def counters_as_of(
@@ -325,8 +481,10 @@ class Explanation:
 
     ``rows`` are indices into the input arrays (rows at or before ``as_of``), in time order.
     ``positive``/``negative`` are each row's contribution after decay and wipes;
-    ``wiped`` the positive evidence each row lost to later severe breaches. The totals are
-    the exact sums of the contributions and equal the batch figures (to rounding).
+    ``wiped`` the positive evidence each row lost to later severe breaches; ``capped`` the
+    positive evidence (decayed to ``as_of``) each row lost to the per-period cap (zeros
+    without a cap). The totals are the exact sums of the contributions and equal the batch
+    figures (to rounding).
     """
 
     relationship: int
@@ -338,6 +496,7 @@ class Explanation:
     wiped: FloatArray
     positive_total: float
     negative_total: float
+    capped: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
 
 
 def explain(
@@ -353,14 +512,17 @@ def explain(
     as_of: float,
     half_life_days: float,
     wipe_share: float,
+    max_positive_per_period: float | None = None,
+    cap_period_days: float = 7.0,
 ) -> Explanation:
     """The evidence rows behind one relationship's dimension and each one's contribution.
 
-    Uses the same per-row weights as :func:`relationship_evidence`, so the contributions
-    sum to the batch totals. Rows with no effect (zero contribution and nothing wiped) are
-    left out.
+    Uses the same per-row weights as :func:`relationship_evidence` (pass the same cap), so
+    the contributions sum to the batch totals. Rows with no effect (zero contribution,
+    nothing wiped, nothing capped) are left out.
     """
     _check_parameters(half_life_days, wipe_share)
+    _check_cap(max_positive_per_period, cap_period_days)
     rows, _ = _rows(rel, dimension, positive, negative, time, severe, None)
     if not 0 <= for_dimension < N_DIMENSIONS:
         raise ValueError(f"for_dimension must be in 0..{N_DIMENSIONS - 1}, got {for_dimension}")
@@ -376,14 +538,24 @@ def explain(
         severe=rows.severe[mine],
     )
     positive_weight, decay = _row_weights(sub, float(as_of), half_life_days, wipe_share, 1)
+    kept = np.ones(mine.size, dtype=np.float64)
+    if max_positive_per_period is not None:
+        capped_rows = _cap_factors(
+            sub, max_positive_per_period, cap_period_days, 1, past=sub.time <= as_of
+        )  # fmt: skip
+        if capped_rows is not None:
+            kept[capped_rows[0]] = capped_rows[1]
     keep = (sub.dimension == for_dimension) & (sub.time <= as_of)
-    pos = sub.positive * positive_weight
+    counted = sub.positive * kept * decay  # after decay and cap, before wipes
+    pos = sub.positive * kept * positive_weight
     neg = sub.negative * decay
-    wiped = sub.positive * decay - pos
-    keep &= (pos > 0) | (neg > 0) | (wiped > 0)
+    wiped = counted - pos
+    capped = sub.positive * decay - counted
+    keep &= (pos > 0) | (neg > 0) | (wiped > 0) | (capped > 0)
     order = np.argsort(sub.time[keep], kind="stable")
     chosen = mine[keep][order]
-    pos, neg, wiped = pos[keep][order], neg[keep][order], wiped[keep][order]
+    pos, neg = pos[keep][order], neg[keep][order]
+    wiped, capped = wiped[keep][order], capped[keep][order]
     return Explanation(
         relationship=relationship,
         dimension=for_dimension,
@@ -394,4 +566,5 @@ def explain(
         wiped=wiped,
         positive_total=math.fsum(pos.tolist()),
         negative_total=math.fsum(neg.tolist()),
+        capped=capped,
     )
