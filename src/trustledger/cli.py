@@ -508,6 +508,24 @@ def sweep(
     _console().print(f"Recorded {marked} broken commitment{'' if marked == 1 else 's'}.")
 
 
+@app.command()
+def compute(
+    incremental: Annotated[
+        bool, typer.Option(help="Only project ledger facts recorded since the last run.")
+    ] = False,
+) -> None:
+    """Rebuild relationship trust from the whole ledger (docs/trust.md); safe to rerun."""
+    _setup()
+    from trustledger.insights.services import compute as compute_trust
+
+    with _user_errors(), _progress_bar("Computing trust") as progress:
+        run = compute_trust(_system_actor(), incremental=incremental, progress=progress)
+    _console().print(
+        f"Projected {run.commitment_events} commitment events and {run.signals} trust signals "
+        f"into {run.evidence_rows} evidence rows."
+    )
+
+
 class Protocol(enum.StrEnum):
     LOO = "loo"
     TEMPORAL = "temporal"

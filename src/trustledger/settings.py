@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "trustledger.notify",
+    "trustledger.insights",
 ]
 
 MIDDLEWARE = [

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("trustledger.notify.urls")),
     path("", include("trustledger.ledger.urls")),
     path("", include("trustledger.ledger.urls_signals")),
+    path("", include("trustledger.insights.urls")),
 ]

@@ -172,6 +172,8 @@ def test_the_openapi_spec_lists_every_operation(live_server):
         ("/api/v1/expectations/{commitment_id}/agreement", "post"),
         ("/api/v1/progression-plans", "post"),
         ("/api/v1/progression-plans/{report_id}", "get"),
+        # relationship trust (api/insights.py)
+        ("/api/v1/people/{person_id}/trust", "get"),
     }
     for path, item in spec["paths"].items():
         for method, operation in item.items():

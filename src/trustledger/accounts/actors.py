@@ -27,6 +27,8 @@ class Actor:
     ip: str | None = None
     # Scopes of the API token in use; ``None`` for a session or the system (no narrowing).
     scopes: frozenset[str] | None = field(default=None)
+    #: Someone not signed in (a password-reset request): may do nothing, only be audited.
+    anonymous: bool = False
 
     @classmethod
     def for_user(
@@ -56,9 +58,14 @@ class Actor:
             who = "unknown"
         return cls(user=None, via=via, label=f"system ({via}, {who})")
 
+    @classmethod
+    def visitor(cls, ip: str | None) -> Actor:
+        """Someone who is not signed in; has no rights at all."""
+        return cls(user=None, via="web", label="anonymous visitor", ip=ip, anonymous=True)
+
     @property
     def is_system(self) -> bool:
-        return self.user is None
+        return self.user is None and not self.anonymous
 
     @property
     def person(self) -> Person | None:
@@ -67,11 +74,11 @@ class Actor:
     @property
     def manages_people(self) -> bool:
         """HR, admins and the system manage people records."""
-        return self.user is None or self.user.manages_people
+        return self.is_system or (self.user is not None and self.user.manages_people)
 
     @property
     def is_admin(self) -> bool:
-        return self.user is None or self.user.is_admin
+        return self.is_system or (self.user is not None and self.user.is_admin)
 
     def can_write(self) -> bool:
         return self.scopes is None or "write" in self.scopes

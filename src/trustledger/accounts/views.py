@@ -8,15 +8,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from trustledger.accounts import tokens
+from trustledger.accounts import password_reset, tokens
 from trustledger.accounts.actors import Actor
 from trustledger.accounts.models import TokenScope
 
@@ -36,6 +36,24 @@ class SignInView(LoginView):
 
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+
+class LimitedPasswordResetView(PasswordResetView):
+    """Django's reset flow, with a limit per address and per client (accounts/password_reset).
+
+    Over the limit nothing is sent, and the page says the same as when it is: the form must not
+    tell a stranger which addresses have accounts.
+    """
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if not password_reset.allow_request(email, self.request.META.get("REMOTE_ADDR")):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class NewTokenForm(forms.Form):

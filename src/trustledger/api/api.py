@@ -27,3 +27,4 @@ api.add_router("", org.router)
 api.add_router("", audit.router)
 api.add_router("", ledger.router)
 api.add_router("", "trustledger.api.ledger_signals.router")  # trust signals, 1:1s, plans
+api.add_router("", "trustledger.api.insights.router")  # relationship trust

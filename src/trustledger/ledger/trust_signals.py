@@ -225,6 +225,29 @@ def _text(value: str, field: str, *, required: bool) -> str:
     return value
 
 
+_REACH = {Visibility.PARTIES: 0, Visibility.TEAM: 1, Visibility.PUBLIC: 2}
+
+
+def _check_no_wider_than(commitment: Commitment, visibility: str, witnesses: list[Person]) -> None:
+    """A signal linked to a commitment is seen by no more people than the commitment, or the
+    signal would reveal that a private commitment exists (and its id)."""
+    if _REACH[Visibility(visibility)] > _REACH[Visibility(commitment.visibility)]:
+        raise ValidationError(
+            {
+                "visibility": f"this signal is about a commitment visible to "
+                f"{Visibility(commitment.visibility).label.lower()}; the signal cannot be "
+                "seen more widely"
+            }
+        )
+    if commitment.visibility == Visibility.PARTIES:
+        allowed = {commitment.performer_id, commitment.requester_id}
+        allowed |= set(commitment.witnesses.values_list("pk", flat=True))
+        if any(w.pk not in allowed for w in witnesses):
+            raise ValidationError(
+                {"witness_ids": "a witness of this signal must be able to see the commitment"}
+            )
+
+
 def record_signal(
     actor: Actor,
     *,
@@ -300,6 +323,7 @@ def record_signal(
             raise ValidationError(
                 {"commitment_id": "the subject must be one of the commitment's two parties"}
             )
+        _check_no_wider_than(commitment, visibility, witnesses)
 
     with transaction.atomic():
         signal = TrustSignal.objects.create(

@@ -6,26 +6,13 @@ read (PRODUCT.md). Failed deliveries are retried with ``trustledger deliver --re
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from trustledger.audit.admin_mixins import ReadOnlyAdminMixin
 from trustledger.notify.models import CalendarFeed, Delivery, DeliveryAttempt
 
 
-class _ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AttemptInline(_ReadOnly, admin.TabularInline[DeliveryAttempt, Delivery]):
+class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline[DeliveryAttempt, Delivery]):
     model = DeliveryAttempt
     fields = readonly_fields = (
         "number",
@@ -39,25 +26,22 @@ class AttemptInline(_ReadOnly, admin.TabularInline[DeliveryAttempt, Delivery]):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly, admin.ModelAdmin[Delivery]):
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Delivery]):
+    # Who got which reminder is personal (an overdue reminder says someone is late): the list
+    # shows deliveries, not people. Retry one by id with `trustledger deliver --retry-failed`.
     list_display = [
+        "id",
         "created_at",
-        "kind",
-        "recipient",
         "channel",
         "status",
         "attempts",
         "next_attempt_at",
         "last_error",
     ]
-    list_filter = ["status", "channel", "message__kind"]
-    list_select_related = ["message", "message__recipient"]
+    list_filter = ["status", "channel"]
     fields = readonly_fields = (
         "id",
-        "kind",
-        "recipient",
         "channel",
-        "target",
         "status",
         "attempts",
         "max_attempts",
@@ -70,16 +54,8 @@ class DeliveryAdmin(_ReadOnly, admin.ModelAdmin[Delivery]):
     inlines = [AttemptInline]
     date_hierarchy = "created_at"
 
-    @admin.display(description="kind")
-    def kind(self, delivery: Delivery) -> str:
-        return delivery.message.kind
-
-    @admin.display(description="recipient")
-    def recipient(self, delivery: Delivery) -> str:
-        return str(delivery.message.recipient)
-
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(_ReadOnly, admin.ModelAdmin[CalendarFeed]):
+class CalendarFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[CalendarFeed]):
     list_display = ["person", "created_at", "last_used_at"]
     fields = readonly_fields = ("person", "created_at", "last_used_at")

@@ -65,6 +65,21 @@ def _get_team(team_id: uuid.UUID | str) -> Team:
 # --- reading -------------------------------------------------------------------------------
 
 
+def _day_for(actor: Actor, on: dt.date | None, action: str) -> dt.date:
+    """The day a directory-style read is about. Only HR and admins may pick another day than
+    today: the tree on a past or future date reveals reporting history and start and leave
+    dates, which are private (docs/access.md). Such reads are audited."""
+    day = today()
+    if on is None or on == day:
+        return day
+    if not actor.manages_people:
+        audit.deny(
+            actor, action, "orgchart", on.isoformat(), "only HR and administrators see other dates"
+        )
+    audit.record(actor, action, "orgchart", on.isoformat())
+    return on
+
+
 def directory(
     actor: Actor,
     *,
@@ -76,11 +91,20 @@ def directory(
     """The people directory: name, title, team and current manager.
 
     Each person is annotated with ``manager_id`` and ``manager_name`` on ``on`` (default today).
-
-    Every signed-in person may read it; it holds no private data, so reading it is not audited.
+    Every signed-in person may read today's directory; it holds no private data, so that read
+    is not audited. Other days and former staff are for HR and admins (see :func:`_day_for`).
     """
-    del actor  # every signed-in actor may read this
-    day = on or today()
+    day = _day_for(actor, on, "directory.read")
+    if include_former and not actor.manages_people:
+        audit.deny(
+            actor, "directory.read", "person", "", "only HR and administrators list former staff"
+        )
+    return _directory(day, query=query, team_id=team_id, include_former=include_former)
+
+
+def _directory(
+    day: dt.date, *, query: str = "", team_id: uuid.UUID | str | None = None, include_former: bool
+) -> QuerySet[Person]:
     line = ReportingLine.objects.filter(_lines_on(day), person=OuterRef("pk"))
     people = (
         Person.objects.select_related("team")
@@ -92,20 +116,22 @@ def directory(
     )
     if not include_former:
         people = people.filter(Q(leave_date__isnull=True) | Q(leave_date__gt=day))
-    if query:
-        words = query.split()
-        for word in words:
-            people = people.filter(
-                Q(name__icontains=word) | Q(title__icontains=word) | Q(team__name__icontains=word)
-            )
+    for word in query.split():
+        people = people.filter(
+            Q(name__icontains=word) | Q(title__icontains=word) | Q(team__name__icontains=word)
+        )
     if team_id:
         people = people.filter(team_id=team_id)
     return people.order_by("name")
 
 
 def directory_entry(actor: Actor, person_id: uuid.UUID | str) -> Person:
-    """One directory card (public fields only, with ``manager`` on today's date)."""
-    person = directory(actor, include_former=True).filter(pk=person_id).first()
+    """One directory card (public fields only, with ``manager`` on today's date).
+
+    Former staff keep a card, so links from old commitments still lead somewhere.
+    """
+    del actor  # every signed-in actor may read a card
+    person = _directory(today(), include_former=True).filter(pk=person_id).first()
     if person is None:
         raise Http404(f"no person with id {person_id}")
     return person
@@ -197,8 +223,7 @@ def org_chart(actor: Actor, on: dt.date | None = None) -> list[ChartNode]:
 
     Two queries however large the organisation; external counterparts are left out.
     """
-    del actor  # every signed-in actor may read this
-    day = on or today()
+    day = _day_for(actor, on, "orgchart.read")
     people = (
         Person.objects.filter(is_external=False)
         .filter(Q(start_date__isnull=True) | Q(start_date__lte=day))

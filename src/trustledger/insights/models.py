@@ -1,0 +1,129 @@
+"""Derived trust state: evidence rows from the ledger, per-relationship counters, a checkpoint.
+
+Everything here can be rebuilt from the ledger (``trustledger compute``); nothing here is a
+source of truth. See docs/trust.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+
+class EvidenceWriteError(RuntimeError):
+    """Raised when code tries to change an evidence row (rows are written once)."""
+
+
+class Evidence(models.Model):
+    """One row of engine evidence for the directed relationship ``truster`` → ``trustee``.
+
+    ``kind`` is the evidence-model kind (``commitment.kept_on_time``, ``signal.recognition``,
+    …); ``source``/``source_id`` name the ledger fact (a commitment or a trust signal) and
+    ``event`` the commitment event that revealed it, so every figure can be explained and
+    reproduced. Written once, never changed; deleted only by a full rebuild.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    truster = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    trustee = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    dimension = models.PositiveSmallIntegerField()
+    positive = models.FloatField()
+    negative = models.FloatField()
+    severe = models.BooleanField(default=False)
+    #: When the behaviour happened; ``day`` is the same moment in days since the Unix epoch.
+    at = models.DateTimeField()
+    day = models.FloatField()
+    kind = models.CharField(max_length=64)
+    source = models.CharField(max_length=16)
+    source_id = models.CharField(max_length=36)
+    event_id = models.BigIntegerField(null=True, blank=True)
+    witness = models.BooleanField(default=False)
+    model_version = models.CharField(max_length=16)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dimension__lte=3) & Q(positive__gte=0) & Q(negative__gte=0),
+                name="evidence_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(truster=models.F("trustee")), name="evidence_two_people"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["truster", "trustee", "day"]),
+            models.Index(fields=["source", "source_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.truster_id}→{self.trustee_id} d{self.dimension}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise EvidenceWriteError("evidence rows are written once; rebuild instead")
+        super().save(*args, **kwargs)
+
+
+class RelationshipTrust(models.Model):
+    """The engine's ``DecayedCounters`` for one directed pair, as of ``last_day``.
+
+    Per ABCD dimension: decayed positive and negative evidence, and the positive evidence
+    recorded at exactly ``last_day`` (which a breach at that same instant does not wipe).
+    """
+
+    truster = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    trustee = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    positive_able = models.FloatField(default=0.0)
+    positive_believable = models.FloatField(default=0.0)
+    positive_connected = models.FloatField(default=0.0)
+    positive_dependable = models.FloatField(default=0.0)
+    negative_able = models.FloatField(default=0.0)
+    negative_believable = models.FloatField(default=0.0)
+    negative_connected = models.FloatField(default=0.0)
+    negative_dependable = models.FloatField(default=0.0)
+    same_day_positive_able = models.FloatField(default=0.0)
+    same_day_positive_believable = models.FloatField(default=0.0)
+    same_day_positive_connected = models.FloatField(default=0.0)
+    same_day_positive_dependable = models.FloatField(default=0.0)
+    #: Days since the Unix epoch of the latest evidence row; null when there is none.
+    last_day = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["truster", "trustee"], name="one_state_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.truster_id}→{self.trustee_id}"
+
+
+class ProjectionCheckpoint(models.Model):
+    """How far the projection has read the ledger: one row (pk 1).
+
+    Commitment events have increasing integer ids, so one number marks the place. Trust
+    signals and retractions have UUID keys (no order), so each processed one gets a
+    :class:`ProjectedSignal` row instead, written in the same transaction.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_commitment_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"checkpoint at commitment event {self.last_commitment_event_id}"
+
+
+class ProjectedSignal(models.Model):
+    """A trust signal whose evidence is written; ``retraction_seen`` once its retraction is."""
+
+    signal = models.OneToOneField(
+        "ledger.TrustSignal", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    retraction_seen = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"projected {self.signal_id}"
