@@ -213,11 +213,10 @@ def test_hr_adds_a_team_and_employees_cannot(org, hr, ben):
 
 
 def test_the_org_chart_is_a_nested_tree(org, ben):
-    response = ben.get("/org-chart", params={"on": "2026-01-01"})
+    response = ben.get("/org-chart")
 
     assert response.status_code == 200
     chart = response.json()
-    assert chart["on"] == "2026-01-01"
     [ceo] = chart["roots"]
     assert (ceo["name"], ceo["size"]) == ("Cora CEO", 4)
     [ana] = ceo["reports"]
@@ -226,6 +225,12 @@ def test_the_org_chart_is_a_nested_tree(org, ben):
         ("Ben Report", []),
         ("Cai Report", []),
     ]
-    before = ben.get("/org-chart", params={"on": "2019-12-31"}).json()
-    assert len(before["roots"]) == 4
+
+
+def test_only_hr_sees_the_org_chart_of_another_day(org, ben, hr):
+    # The tree of another day reveals reporting history and start dates: private.
+    assert ben.get("/org-chart", params={"on": "2019-12-31"}).status_code == 403
+    before = hr.get("/org-chart", params={"on": "2019-12-31"}).json()
+    assert before["on"] == "2019-12-31"
+    assert len(before["roots"]) == 4  # no reporting lines yet in 2019
     assert ben.get("/org-chart", params={"on": "yesterday"}).status_code == 422
