@@ -16,6 +16,10 @@ EXPORTED = {
     "projected", "relationship_evidence", "relationship_opinions", "signal_evidence",
     "to_evidence", "update",
     "Standing", "TrustGraph", "Vouching", "local_trust", "standing", "vouch", "vouch_many",
+    "ALIGNED", "BLIND_SPOT", "HIDDEN_STRENGTH", "NO_DATA", "Drivers", "Gaps", "GroupResults",
+    "WaveDifference", "cronbach_alpha", "cronbach_alpha_by_dimension", "dimension_scores",
+    "driver_analysis", "group_results", "relative_weights", "reverse_key", "self_other_gaps",
+    "wave_difference", "wave_difference_from_summaries",
 }  # fmt: skip
 
 

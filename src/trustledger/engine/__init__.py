@@ -3,7 +3,8 @@
 Subjective-logic opinions and operators (Jøsang, *Subjective Logic*, Springer 2016), the
 versioned evidence model that turns product events into ABCD evidence, and relationship trust
 for every directed pair at once, with an O(1) incremental update that equals the batch;
-trust through the network (vouching over paths of at most 3 hops) and standing (EigenTrust).
+trust through the network (vouching over paths of at most 3 hops) and standing (EigenTrust);
+survey psychometrics (reliability, scores, gaps, trends, drivers).
 See docs/engine.md.
 """
 
@@ -32,6 +33,26 @@ from trustledger.engine._opinions import (
     projected,
     to_evidence,
 )
+from trustledger.engine._psychometrics import (
+    ALIGNED,
+    BLIND_SPOT,
+    HIDDEN_STRENGTH,
+    NO_DATA,
+    Drivers,
+    Gaps,
+    GroupResults,
+    WaveDifference,
+    cronbach_alpha,
+    cronbach_alpha_by_dimension,
+    dimension_scores,
+    driver_analysis,
+    group_results,
+    relative_weights,
+    reverse_key,
+    self_other_gaps,
+    wave_difference,
+    wave_difference_from_summaries,
+)
 from trustledger.engine._relationships import (
     DecayedCounters,
     Explanation,
@@ -47,14 +68,21 @@ from trustledger.engine._standing import Standing, local_trust, standing
 from trustledger.engine._vouching import Vouching, vouch, vouch_many
 
 __all__ = [
+    "ALIGNED",
+    "BLIND_SPOT",
     "DEFAULT_PRIOR_WEIGHT",
     "DIMENSIONS",
     "DecayedCounters",
+    "Drivers",
     "EvidenceModel",
     "EvidenceModelError",
     "EvidenceRow",
     "EvidenceRule",
     "Explanation",
+    "Gaps",
+    "GroupResults",
+    "HIDDEN_STRENGTH",
+    "NO_DATA",
     "Opinion",
     "Opinions",
     "RelationshipEvidence",
@@ -62,25 +90,36 @@ __all__ = [
     "Standing",
     "TrustGraph",
     "Vouching",
+    "WaveDifference",
     "assessment_evidence",
     "averaging_fuse",
     "commitment_evidence",
     "counters_as_of",
+    "cronbach_alpha",
+    "cronbach_alpha_by_dimension",
     "cumulative_fuse",
     "default_evidence_model_path",
+    "dimension_scores",
     "discount",
+    "driver_analysis",
     "explain",
     "from_evidence",
+    "group_results",
     "load_evidence_model",
     "local_trust",
     "parse_evidence_model",
     "projected",
     "relationship_evidence",
     "relationship_opinions",
+    "relative_weights",
+    "reverse_key",
+    "self_other_gaps",
     "signal_evidence",
     "standing",
     "to_evidence",
     "update",
     "vouch",
     "vouch_many",
+    "wave_difference",
+    "wave_difference_from_summaries",
 ]

@@ -1,0 +1,1 @@
+"""Assessments: instruments (data files), anonymity rules; campaigns and results come next."""
