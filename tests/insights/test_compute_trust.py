@@ -57,6 +57,10 @@ def _assert_same_state(
         assert counters.positive_at_last_time == pytest.approx(
             other.positive_at_last_time, rel=1e-9, abs=1e-12
         )
+        assert counters.period == other.period
+        assert counters.positive_in_period == pytest.approx(
+            other.positive_in_period, rel=1e-9, abs=1e-12
+        )
 
 
 def _forget_derived_state() -> None:

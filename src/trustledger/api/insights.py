@@ -45,6 +45,9 @@ class EvidenceItemOut(Schema):
     positive: float
     negative: float
     wiped: float = Field(description="positive evidence this item lost to a later severe breach")
+    capped: float = Field(
+        description="positive evidence this item lost to the per-period cap (spam resistance)"
+    )
     witness: bool
     source: str
     source_id: str

@@ -72,6 +72,9 @@ class RelationshipTrust(models.Model):
 
     Per ABCD dimension: decayed positive and negative evidence, and the positive evidence
     recorded at exactly ``last_day`` (which a breach at that same instant does not wipe).
+    For the evidence model's per-period cap on positive evidence: ``period``, the index of the
+    cap period ``last_day`` falls in (floor(day / cap_period_days)), and per dimension the raw
+    (undecayed, uncapped) positive evidence recorded in that period.
     """
 
     truster = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
@@ -90,6 +93,12 @@ class RelationshipTrust(models.Model):
     same_day_positive_dependable = models.FloatField(default=0.0)
     #: Days since the Unix epoch of the latest evidence row; null when there is none.
     last_day = models.FloatField(null=True, blank=True)
+    #: The cap period of ``last_day`` (DecayedCounters.period); null when there is none.
+    period = models.FloatField(null=True, blank=True)
+    period_positive_able = models.FloatField(default=0.0)
+    period_positive_believable = models.FloatField(default=0.0)
+    period_positive_connected = models.FloatField(default=0.0)
+    period_positive_dependable = models.FloatField(default=0.0)
     model_version = models.CharField(max_length=16)
 
     class Meta:
@@ -104,8 +113,11 @@ class RelationshipTrust(models.Model):
 class ProjectionCheckpoint(models.Model):
     """How far the projection has read the ledger: one row (pk 1).
 
-    Commitment events have increasing integer ids, so one number marks the place. Trust
-    signals and retractions have UUID keys (no order), so each processed one gets a
+    Commitment events have increasing integer ids, so one number marks the place: every event
+    with an id up to it is projected. The projection only moves it up to an id below which no
+    event can still commit (on PostgreSQL, writers hold a shared advisory lock from before
+    their event takes its id until they commit; see docs/trust.md). Trust signals and
+    retractions have UUID keys (no order), so each processed one gets a
     :class:`ProjectedSignal` row instead, written in the same transaction.
     """
 

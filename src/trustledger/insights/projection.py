@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 
 from trustledger import engine
 from trustledger.engine import DecayedCounters, EvidenceModel
@@ -55,6 +56,15 @@ Progress = Callable[[int, int], None]
 def evidence_model() -> EvidenceModel:
     """The evidence model every figure is computed with (the packaged, versioned file)."""
     return engine.load_evidence_model()
+
+
+def cap_arguments(model: EvidenceModel) -> dict[str, float]:
+    """The evidence model's per-period cap on positive evidence, as the keyword arguments of
+    ``engine.update`` / ``relationship_evidence`` / ``explain``: every call passes the same."""
+    return {
+        "max_positive_per_period": model.max_positive_per_period,
+        "cap_period_days": model.cap_period_days,
+    }
 
 
 def day_of(moment: dt.datetime) -> float:
@@ -284,7 +294,12 @@ def counters_of(state: RelationshipTrust) -> DecayedCounters:
         return (a, b, c, d)
 
     return DecayedCounters(
-        four("positive"), four("negative"), four("same_day_positive"), float(state.last_day)
+        four("positive"),
+        four("negative"),
+        four("same_day_positive"),
+        float(state.last_day),
+        -math.inf if state.period is None else float(state.period),
+        four("period_positive"),
     )
 
 
@@ -293,8 +308,15 @@ def _store(state: RelationshipTrust, counters: DecayedCounters, version: str) ->
         setattr(state, f"positive_{name}", counters.positive[index])
         setattr(state, f"negative_{name}", counters.negative[index])
         setattr(state, f"same_day_positive_{name}", counters.positive_at_last_time[index])
+        setattr(state, f"period_positive_{name}", counters.positive_in_period[index])
     state.last_day = None if counters.last_time == -math.inf else counters.last_time
+    state.period = None if counters.period == -math.inf else counters.period
     state.model_version = version
+
+
+#: Relationships whose latest rows are this many half-lives apart or less are computed in one
+#: batch call (evaluated at the latest of them, then scaled back): far below any underflow.
+_GROUP_SPAN_HALF_LIVES = 64.0
 
 
 def counters_from_rows(
@@ -307,44 +329,85 @@ def counters_from_rows(
     n_relationships: int,
     model: EvidenceModel,
 ) -> list[DecayedCounters]:
-    """Every relationship's counters at its own latest row, in batch.
+    """Every relationship's counters at its own latest row, in batch, the per-period cap on.
 
-    Each row's time is taken relative to its relationship's latest row and the batch is
-    evaluated at 0, so one :func:`engine.relationship_evidence` call gives every relationship
-    as of its own ``last_time`` — exactly what the O(1) update keeps.
+    Rows keep their absolute times (the cap's periods are fixed buckets of the time axis).
+    Relationships are grouped so that their latest rows lie within
+    ``_GROUP_SPAN_HALF_LIVES`` half-lives; each group is one vectorised
+    :func:`engine.relationship_evidence` call as of the group's latest row, and each
+    relationship's sums are then scaled back (×2^((as_of − last)/h) ≤ 2^64) to its own last
+    time — exactly what the O(1) update keeps. The cap's bookkeeping (the period of the last
+    row, the raw positive evidence in it, what the rows at the last instant kept) comes from
+    the same telescoping sums min(c, C_after) − min(c, C_before) the engine uses.
     """
     if rel.size == 0:
         return [DecayedCounters() for _ in range(n_relationships)]
+    half_life, cap, period_days = (
+        model.half_life_days,
+        model.max_positive_per_period,
+        model.cap_period_days,
+    )
     last = np.full(n_relationships, -np.inf)
     np.maximum.at(last, rel, day)
-    sums = engine.relationship_evidence(
-        rel,
-        dimension,
-        positive,
-        negative,
-        day - last[rel],
-        severe,
-        as_of=0.0,
-        half_life_days=model.half_life_days,
-        wipe_share=model.severe_wipe_share,
-        n_relationships=n_relationships,
-    )
+    positive_sums = np.zeros((n_relationships, 4))
+    negative_sums = np.zeros((n_relationships, 4))
+    has_rows = np.flatnonzero(last > -np.inf)
+    order = has_rows[np.argsort(last[has_rows], kind="stable")]
+    group_of = np.full(n_relationships, -1, dtype=np.int64)
+    groups: list[float] = []
+    start = -np.inf
+    for index in order.tolist():
+        if last[index] - start > _GROUP_SPAN_HALF_LIVES * half_life:
+            start = float(last[index])
+            groups.append(start)
+        group_of[index] = len(groups) - 1
+        groups[-1] = float(last[index])  # the group's as_of: its latest row
+    row_group = group_of[rel]
+    for number, as_of in enumerate(groups):
+        mask = row_group == number
+        sums = engine.relationship_evidence(
+            rel[mask],
+            dimension[mask],
+            positive[mask],
+            negative[mask],
+            day[mask],
+            severe[mask],
+            as_of=as_of,
+            half_life_days=half_life,
+            wipe_share=model.severe_wipe_share,
+            n_relationships=n_relationships,
+            **cap_arguments(model),
+        )
+        members = np.flatnonzero(group_of == number)
+        scale = np.exp2((as_of - last[members]) / half_life)[:, None]
+        positive_sums[members] = sums.positive[members] * scale
+        negative_sums[members] = sums.negative[members] * scale
+    # The cap period of each relationship's last row, and the rows that fall in it.
+    last_period = np.floor(last / period_days)
+    in_last_period = np.floor(day / period_days) == last_period[rel]
     at_last = day == last[rel]
-    same = np.bincount(
-        rel * 4 + dimension, weights=positive * at_last, minlength=n_relationships * 4
-    ).reshape(n_relationships, 4)
+    cell = rel * 4 + dimension
+    size = n_relationships * 4
+    raw_in_period = np.bincount(cell, weights=positive * in_last_period, minlength=size)
+    raw_at_last = np.bincount(cell, weights=positive * at_last, minlength=size)
+    kept_at_last = np.minimum(cap, raw_in_period) - np.minimum(cap, raw_in_period - raw_at_last)
+    kept_at_last[kept_at_last <= cap * 1e-12] = 0.0  # the engine's sliver rule
+    same = np.where(raw_in_period > cap, kept_at_last, raw_at_last).reshape(n_relationships, 4)
+    in_period = raw_in_period.reshape(n_relationships, 4)
     result = []
     for index in range(n_relationships):
         if last[index] == -np.inf:
             result.append(DecayedCounters())
             continue
-        p, n, s = sums.positive[index], sums.negative[index], same[index]
+        p, n, s, r = positive_sums[index], negative_sums[index], same[index], in_period[index]
         result.append(
             DecayedCounters(
                 (float(p[0]), float(p[1]), float(p[2]), float(p[3])),
                 (float(n[0]), float(n[1]), float(n[2]), float(n[3])),
                 (float(s[0]), float(s[1]), float(s[2]), float(s[3])),
                 float(last[index]),
+                float(last_period[index]),
+                (float(r[0]), float(r[1]), float(r[2]), float(r[3])),
             )
         )
     return result
@@ -435,6 +498,7 @@ def _apply_rows(rows: list[Evidence], model: EvidenceModel) -> set[Pair]:
                 severe=row.severe,
                 half_life_days=model.half_life_days,
                 wipe_share=model.severe_wipe_share,
+                **cap_arguments(model),
             )
         if pair not in stale:
             _store(state, counters, model.version)
@@ -443,6 +507,43 @@ def _apply_rows(rows: list[Evidence], model: EvidenceModel) -> set[Pair]:
 
 
 # --- incremental -------------------------------------------------------------------------------
+
+#: PostgreSQL advisory-lock key ("TLPR") that orders commitment-event ids against the projection:
+#: ledger writers hold it shared from before their event takes its id until they commit or roll
+#: back; the projection takes it exclusively for one instant to learn how far ids are final.
+EVENT_ID_LOCK = 0x544C5052
+
+
+def hold_event_ids_open() -> None:
+    """Called before a commitment event is inserted (``pre_save``): on PostgreSQL, take the
+    shared event-id lock until the writing transaction ends, so the projection never moves its
+    checkpoint past an id this transaction has taken but not committed yet (docs/trust.md).
+
+    SQLite has one writer at a time, so event ids there commit in id order already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [EVENT_ID_LOCK])
+
+
+def final_event_id() -> int:
+    """The highest commitment event id below which no event can still appear.
+
+    On PostgreSQL two writers can commit out of id order, so ``max(id)`` alone is not enough:
+    with the event-id lock held exclusively, no writer is between taking an id and ending its
+    transaction, so every id up to the committed maximum is final (committed or rolled back);
+    any later writer takes a larger id. The lock is held for that one query only.
+    """
+    if connection.vendor != "postgresql":
+        return CommitmentEvent.objects.aggregate(top=Max("id"))["top"] or 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [EVENT_ID_LOCK])
+        try:
+            with transaction.atomic():  # a savepoint: the unlock below runs even if this fails
+                top = CommitmentEvent.objects.aggregate(top=Max("id"))["top"] or 0
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [EVENT_ID_LOCK])
+    return int(top)
 
 
 @dataclass(frozen=True)
@@ -493,7 +594,7 @@ def _project_chunk(checkpoint: ProjectionCheckpoint, chunk_size: int) -> tuple[i
     model = evidence_model()
     after = checkpoint.last_commitment_event_id
     new_events = list(
-        CommitmentEvent.objects.filter(id__gt=after)
+        CommitmentEvent.objects.filter(id__gt=after, id__lte=final_event_id())
         .order_by("id")
         .values_list("id", "commitment_id")[:chunk_size]
     )

@@ -71,6 +71,8 @@ class EvidenceItem:
     positive: float
     negative: float
     wiped: float
+    #: Positive evidence (aged to the moment) this item lost to the per-period cap.
+    capped: float
     witness: bool
     source: str
     source_id: str
@@ -207,6 +209,7 @@ def direction(truster: Person, trustee: Person, as_of: dt.datetime) -> Direction
         half_life_days=model.half_life_days,
         wipe_share=model.severe_wipe_share,
         n_relationships=1,
+        **projection.cap_arguments(model),
     )
     opinions = engine.relationship_opinions(
         sums, base_rate=model.base_rate, prior_weight=model.prior_weight
@@ -248,6 +251,7 @@ def direction(truster: Person, trustee: Person, as_of: dt.datetime) -> Direction
                 as_of=day,
                 half_life_days=model.half_life_days,
                 wipe_share=model.severe_wipe_share,
+                **projection.cap_arguments(model),
             )
             for position, row_index in enumerate(why.rows.tolist()):
                 row = rows[row_index]
@@ -260,13 +264,14 @@ def direction(truster: Person, trustee: Person, as_of: dt.datetime) -> Direction
                         positive=float(why.positive[position]),
                         negative=float(why.negative[position]),
                         wiped=float(why.wiped[position]),
+                        capped=float(why.capped[position]),
                         witness=row.witness,
                         source=row.source,
                         source_id=row.source_id,
                         pending=row.pk is None,
                     )
                 )
-    items.sort(key=lambda i: -(i.positive + i.negative + i.wiped))
+    items.sort(key=lambda i: -(i.positive + i.negative + i.wiped + i.capped))
     return Direction(truster, trustee, overall_figure, dimensions, items[:EXPLANATION_ITEMS])
 
 
