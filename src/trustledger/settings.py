@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "trustledger.audit",
     "trustledger.org",
     "trustledger.ledger",
+    "trustledger.assessments",
     "django_tasks",
     "django_tasks_db",
     "trustledger.notify",

@@ -135,3 +135,16 @@ def test_the_documentation_lists_every_built_in_item():
             for item in form.items:
                 assert f"| `{item.id}` |" in docs
                 assert item.text in docs
+
+
+def test_a_form_may_allow_skipping_items_and_the_flag_must_be_a_boolean():
+    assert parse_instrument(GOOD).form("team").allow_skip is False
+    skippable = GOOD.replace(
+        'rater_groups = ["team"]', 'rater_groups = ["team"]\nallow_skip = true'
+    )
+    assert parse_instrument(skippable).form("team").allow_skip is True
+    assert builtin_instruments()["abcd-leader"].form("others").allow_skip is True
+    assert builtin_instruments()["abcd-leader"].form("self").allow_skip is False
+    broken = GOOD.replace('rater_groups = ["team"]', 'rater_groups = ["team"]\nallow_skip = "yes"')
+    with pytest.raises(InstrumentError, match="form team: allow_skip: must be true or false"):
+        parse_instrument(broken, source="acme.toml")

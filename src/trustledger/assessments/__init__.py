@@ -1,1 +1,1 @@
-"""Assessments: instruments (data files), anonymity rules; campaigns and results come next."""
+"""Assessments: instruments (data files), anonymity rules, campaigns and responses; results next."""

@@ -81,6 +81,9 @@ class Form:
     title: str
     rater_groups: tuple[str, ...]
     items: tuple[Item, ...]
+    #: A rater may answer "cannot say" to any item (stored as a skipped item, ``nan`` to the
+    #: engine); otherwise every item needs a point on the scale.
+    allow_skip: bool = False
 
     def item(self, item_id: str) -> Item:
         """The item with this id (KeyError if absent)."""
@@ -253,6 +256,10 @@ def parse_instrument(text: str, source: str = "<string>") -> Instrument:
                 )
             )
             groups = []
+        allow_skip = entry.get("allow_skip", False)
+        if not isinstance(allow_skip, bool):
+            problems.append(Problem(source, fwhere, "allow_skip", "must be true or false"))
+            allow_skip = False
         if fid and any(f.id == fid for f in forms):
             problems.append(Problem(source, fwhere, "id", "is used twice"))
         items: list[Item] = []
@@ -284,7 +291,7 @@ def parse_instrument(text: str, source: str = "<string>") -> Instrument:
             elif iid and itext and idim in known and isinstance(reverse, bool):
                 items.append(Item(iid, itext, idim, reverse))
         if fid and ftitle and groups:
-            forms.append(Form(fid, ftitle, tuple(groups), tuple(items)))
+            forms.append(Form(fid, ftitle, tuple(groups), tuple(items), allow_skip))
     if outcome_item and not any(i.id == outcome_item for f in forms for i in f.items):
         problems.append(Problem(source, "", "outcome_item", f"no item has id {outcome_item!r}"))
     if (
@@ -315,6 +322,16 @@ def load_instrument(path: str | Path) -> Instrument:
     """Load and validate an instrument file (errors name the file)."""
     file = Path(path)
     return parse_instrument(file.read_text(encoding="utf-8"), source=file.name)
+
+
+def builtin_versions() -> dict[tuple[str, int], Instrument]:
+    """Every version of every built-in instrument, keyed by (id, version): a campaign keeps
+    pointing at the version it was launched with after a newer one ships."""
+    found: dict[tuple[str, int], Instrument] = {}
+    for file in sorted(BUILTIN_DIRECTORY.glob("*.toml")):
+        instrument = load_instrument(file)
+        found[(instrument.id, instrument.version)] = instrument
+    return found
 
 
 def builtin_instruments() -> dict[str, Instrument]:

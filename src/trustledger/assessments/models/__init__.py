@@ -1,0 +1,26 @@
+"""Assessment models, one module per concern; re-exported here for Django and for callers.
+
+The instrument and anonymity modules next to this package stay pure (no Django).
+"""
+
+from trustledger.assessments.models.campaigns import (
+    Campaign,
+    CampaignStatus,
+    CampaignSubject,
+    Invitation,
+    Rater,
+    RaterGroup,
+)
+from trustledger.assessments.models.responses import AppendOnlyError, AttributedResponse, Response
+
+__all__ = [
+    "AppendOnlyError",
+    "AttributedResponse",
+    "Campaign",
+    "CampaignStatus",
+    "CampaignSubject",
+    "Invitation",
+    "Rater",
+    "RaterGroup",
+    "Response",
+]
