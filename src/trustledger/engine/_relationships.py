@@ -36,6 +36,7 @@ from trustledger.engine._opinions import DEFAULT_PRIOR_WEIGHT, Opinions, from_ev
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 N_DIMENSIONS = len(DIMENSIONS)
 #: What is left under the cap below this share of it counts as nothing: the batch and the
 #: incremental update add the same amounts in different orders, and must not disagree on
@@ -87,6 +88,14 @@ def _check_cap(max_positive_per_period: float | None, cap_period_days: float) ->
         )
     if not cap_period_days > 0 or not math.isfinite(cap_period_days):
         raise ValueError(f"cap_period_days must be finite and > 0, got {cap_period_days!r}")
+
+
+def _sums(index: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    """``np.bincount`` with weights, typed as the float64 array it returns."""
+    sums: FloatArray = np.asarray(
+        np.bincount(index, weights=weights, minlength=size), dtype=np.float64
+    )
+    return sums
 
 
 def _first_index(bad: NDArray[np.bool_]) -> int:
@@ -183,45 +192,68 @@ def _cap_factors(
     n_relationships: int,
     cell: IntArray | None = None,
     past: NDArray[np.bool_] | None = None,
+    cell_total: FloatArray | None = None,
 ) -> tuple[IntArray, FloatArray] | None:
     """(row indices, kept fraction) of the rows the per-period cap reduces; None if none.
 
     O(E) filter first: a (relationship, dimension) cell whose positive evidence over all
-    time is ≤ cap cannot exceed the cap in any period; then the same test on hashed
-    (cell, period) slots; only the rows left are sorted, by (cell, period, time):
-    O(E) + O(E_c log E_c), E_c the rows of periods that may exceed the cap.
+    time is ≤ cap cannot exceed the cap in any period (``cell_total``, each cell's raw
+    positive evidence, if the caller has it); then the same test on hashed (cell, period)
+    slots. A row alone in its slot is alone in its (cell, period): it keeps cap / amount
+    without a sort. Only the rows left are sorted, by (cell, period, time):
+    O(E) + O(E_c log E_c), E_c the rows of busy slots shared by several rows.
     """
     size = n_relationships * N_DIMENSIONS
     if cell is None:
         cell = rows.rel * N_DIMENSIONS + rows.dimension
-    cell_total = np.bincount(cell, weights=rows.positive, minlength=size)
-    over = cell_total > cap
+    if cell_total is None:
+        cell_total = _sums(cell, rows.positive, size)
+    over: BoolArray = np.greater(cell_total, cap)
     if not over.any():
         return None
     candidate = over[cell]
     if past is not None:  # None: no row is after as_of
         candidate &= past
-    candidate &= rows.positive > 0.0
-    idx = np.flatnonzero(candidate)
+    idx = np.flatnonzero(candidate)  # rows without positive evidence add 0 below: harmless
     if idx.size == 0:
         return None
+    amount = rows.positive[idx]
     cell_c = cell[idx]
     time = rows.time[idx]
-    amount = rows.positive[idx]
     period = np.floor(time / period_days)  # the same expression as the incremental update
     first_period = period.min()
     span = float(period.max() - first_period) + 1.0
+    alone_idx: IntArray | None = None
+    alone_kept: FloatArray | None = None
     if size * span < 2.0**62:
         # Second O(E_c) filter: sum each (cell, period) group into a hashed slot. Colliding
         # groups only add up, so a row whose slot holds ≤ cap cannot be capped.
-        key = cell_c * np.int64(span) + (period - first_period).astype(np.int64)
-        bits = max(10, int(math.ceil(math.log2(4 * idx.size))))
-        slot = (key.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
-        slot_total = np.bincount(slot.astype(np.int64), weights=amount, minlength=1 << bits)
-        busy = np.flatnonzero(slot_total[slot] > cap)
-        if busy.size == 0:
-            return None
-        key, time, amount, idx = key[busy], time[busy], amount[busy], idx[busy]
+        period -= first_period
+        key = cell_c * np.int64(span) + period.astype(np.int64)
+        alone_parts: list[tuple[IntArray, FloatArray]] = []
+        left = False
+        # Two rounds with different hashes: rows that shared a busy slot only by a hash
+        # collision are almost never together again in the second round.
+        for multiplier in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F):
+            busy_rows = _busy_slots(key, amount, cap, multiplier)
+            if busy_rows is None:
+                break
+            busy, alone = busy_rows
+            key, time, amount, idx = key[busy], time[busy], amount[busy], idx[busy]
+            if alone.any():
+                # A busy slot holding one row: that row is its (cell, period) group and
+                # exceeds the cap on its own; it keeps min(cap, x)/x = cap/x, as the
+                # incremental update adds.
+                alone_parts.append((idx[alone], cap / amount[alone]))
+                shared = ~alone
+                key, time, amount, idx = key[shared], time[shared], amount[shared], idx[shared]
+        else:
+            left = True  # both rounds ran: sort what is left
+        if alone_parts:
+            alone_idx = np.concatenate([part[0] for part in alone_parts])
+            alone_kept = np.concatenate([part[1] for part in alone_parts])
+        if not left:  # no row left can exceed the cap
+            key, time, amount, idx = key[:0], time[:0], amount[:0], idx[:0]
         order = np.lexsort((time, key))
         key, time, amount, idx = key[order], time[order], amount[order], idx[order]
         same_group = key[1:] == key[:-1]
@@ -231,7 +263,46 @@ def _cap_factors(
             cell_c[order], period[order], time[order], amount[order], idx[order]
         )  # fmt: skip
         same_group = (cell_c[1:] == cell_c[:-1]) & (period[1:] == period[:-1])
+    reduced_idx, reduced_kept = _cap_sorted(idx, time, amount, same_group, cap)
+    if alone_idx is not None and alone_kept is not None:
+        reduced_idx = np.concatenate((alone_idx, reduced_idx))
+        reduced_kept = np.concatenate((alone_kept, reduced_kept))
+    if reduced_idx.size == 0:
+        return None
+    return reduced_idx.astype(np.int64, copy=False), reduced_kept
+
+
+def _busy_slots(
+    key: IntArray, amount: FloatArray, cap: float, multiplier: int
+) -> tuple[IntArray, BoolArray] | None:
+    """Hash each (cell, period) key into a slot and sum the amounts per slot: colliding
+    groups only add up, so a row whose slot holds ≤ cap cannot be capped. Returns the
+    indices of the rows in busy slots (> cap) and, for those, whether they are alone in their
+    slot; None if no slot is busy."""
+    if key.size == 0:
+        return None
+    bits = max(10, int(math.log2(4 * key.size)))
+    hashed = (key.astype(np.uint64) * np.uint64(multiplier)) >> np.uint64(64 - bits)
+    slot: IntArray = hashed.astype(np.int64)
+    slot_total = _sums(slot, amount, 1 << bits)
+    busy = np.flatnonzero(slot_total[slot] > cap)
+    if busy.size == 0:
+        return None
+    slot = slot[busy]
+    # Rows per busy slot, counted in the busy slots of slot_total: no new table.
+    slot_total[slot] = 0.0
+    np.add.at(slot_total, slot, 1.0)
+    return busy, slot_total[slot] == 1.0
+
+
+def _cap_sorted(
+    idx: IntArray, time: FloatArray, amount: FloatArray, same_group: BoolArray, cap: float
+) -> tuple[IntArray, FloatArray]:
+    """(row indices, kept fraction) of the reduced rows among rows sorted by (group, time);
+    ``same_group[k]`` says row k + 1 is in row k's (cell, period) group."""
     n = idx.size
+    if n == 0:
+        return idx.astype(np.int64), amount.copy()
     new_group = np.ones(n, dtype=np.bool_)
     new_group[1:] = ~same_group
     new_block = new_group.copy()
@@ -251,10 +322,9 @@ def _cap_factors(
     before -= offset
     counted = np.minimum(after, cap) - np.minimum(before, cap)
     counted[counted <= cap * _CAP_SLIVER] = 0.0  # as the incremental update: no rounding sliver
-    kept = np.where(before + block_raw <= cap, 1.0, counted / block_raw)
+    kept = np.ones_like(block_raw)  # a block without positive evidence loses nothing
+    np.divide(counted, block_raw, out=kept, where=(before + block_raw > cap) & (block_raw > 0.0))
     reduced = kept < 1.0
-    if not reduced.any():
-        return None
     block_len = np.diff(np.r_[block_start, n])
     row_kept = np.repeat(kept, block_len)
     row_reduced = np.repeat(reduced, block_len)
@@ -264,7 +334,18 @@ def _cap_factors(
 def _wipe_factors(
     rows: _Rows, live_severe: NDArray[np.bool_], wipe_share: float, n_relationships: int
 ) -> FloatArray:
-    """(1 - w)^K_i per row; only rows of relationships with a severe row are sorted.
+    """(1 - w)^K_i per row (ones for rows of relationships without a severe row)."""
+    idx, wiped = _wiped_rows(rows, live_severe, wipe_share, n_relationships)
+    factors = np.ones(rows.rel.size, dtype=np.float64)
+    factors[idx] = wiped
+    return factors
+
+
+def _wiped_rows(
+    rows: _Rows, live_severe: NDArray[np.bool_], wipe_share: float, n_relationships: int
+) -> tuple[IntArray, FloatArray]:
+    """(row indices, (1 - w)^K_i) of the rows of relationships with a severe row; only those
+    rows are sorted.
 
     Severe breaches are rare, so this stays O(E) plus O(E_s log E_s) on the few rows E_s
     of the affected relationships.
@@ -293,9 +374,7 @@ def _wipe_factors(
     rel_end = np.r_[rel_start[1:], rel.size] - 1
     total_in_rel = count[rel_end][rel_of] - before_rel
     later = total_in_rel - (upto_block - before_rel)  # severe rows strictly after t_i
-    factors = np.ones(rows.rel.size, dtype=np.float64)
-    factors[idx] = np.power(1.0 - wipe_share, later.astype(np.float64))
-    return factors
+    return idx, np.power(1.0 - wipe_share, later.astype(np.float64))
 
 
 def relationship_evidence(
@@ -333,19 +412,95 @@ def relationship_evidence(
     if rows.rel.size == 0:
         empty = np.zeros((n, N_DIMENSIONS), dtype=np.float64)
         return RelationshipEvidence(empty, empty.copy(), float(as_of))
-    cell = rows.rel * N_DIMENSIONS + rows.dimension
-    positive_weight, negative_weight = _row_weights(
-        rows, float(as_of), half_life_days, wipe_share, n, max_positive_per_period,
-        cap_period_days, cell,
-    )  # fmt: skip
+    as_of = float(as_of)
     size = n * N_DIMENSIONS
-    weights = rows.negative * negative_weight
-    neg = np.bincount(cell, weights=weights, minlength=size).astype(np.float64, copy=False)
-    np.multiply(rows.positive, positive_weight, out=weights)
-    pos = np.bincount(cell, weights=weights, minlength=size).astype(np.float64, copy=False)
+    cell = _cells(rows)
+    decay, future = _decay(rows, as_of, half_life_days)
+    # Positive weights: decay, then (1 - w)^K on the few rows of breached relationships, then
+    # the cap's kept share on the few rows it reduces; no full-size array beyond `weights`.
+    weights = np.multiply(rows.positive, decay)
+    if wipe_share > 0.0:
+        live_severe = rows.severe if future is None else rows.severe & ~future
+        if live_severe.any():
+            wiped_idx, wiped = _wiped_rows(rows, live_severe, wipe_share, n)
+            weights[wiped_idx] *= wiped
+    # A row is positive or negative evidence (an assessment row may be both): then one
+    # np.bincount pass over 2 bins per cell gives two sums for the price of one random pass
+    # over the bins (the cost of a bincount on 10M rows is its cache misses, not arithmetic).
+    negative_row = rows.negative > 0.0
+    single = not (negative_row & (rows.positive > 0.0)).any()
+    # (x + 0 = x exactly: on a row of one kind, adding the other kind's zero changes nothing.)
+    if max_positive_per_period is None:
+        if single:
+            np.multiply(rows.negative, decay, out=decay)  # decay is not needed any more
+            decay += weights
+            pos, neg = _two_sums(cell, negative_row, decay, size)
+            pos, neg = pos.copy(), neg.copy()
+        else:
+            pos = _sums(cell, weights, size)
+            np.multiply(rows.negative, decay, out=weights)
+            neg = _sums(cell, weights, size)
+    else:
+        if single:  # raw positive and decayed negative evidence per cell in one pass
+            np.multiply(rows.negative, decay, out=decay)  # decay is not needed any more
+            decay += rows.positive
+            raw, neg = _two_sums(cell, negative_row, decay, size)
+            neg = neg.copy()
+        else:
+            raw = _sums(cell, rows.positive, size)
+            neg = _sums(cell, rows.negative * decay, size)
+        past = None if future is None else ~future
+        capped = _cap_factors(
+            rows, max_positive_per_period, cap_period_days, n, cell, past, cell_total=raw
+        )  # fmt: skip
+        del raw
+        if capped is not None:
+            weights[capped[0]] *= capped[1]
+        pos = _sums(cell, weights, size)
     return RelationshipEvidence(
-        pos.reshape(n, N_DIMENSIONS), neg.reshape(n, N_DIMENSIONS), float(as_of)
+        pos.astype(np.float64, copy=False).reshape(n, N_DIMENSIONS),
+        neg.astype(np.float64, copy=False).reshape(n, N_DIMENSIONS),
+        as_of,
     )
+
+
+def _cells(rows: _Rows) -> IntArray:
+    """rel · 4 + dimension per row, in one new array."""
+    if not np.can_cast(rows.dimension.dtype, np.int64):
+        return rows.rel * N_DIMENSIONS + rows.dimension.astype(np.int64)
+    cell = np.multiply(rows.rel, N_DIMENSIONS)
+    np.add(cell, rows.dimension, out=cell)
+    return cell
+
+
+def _decay(rows: _Rows, as_of: float, half_life_days: float) -> tuple[FloatArray, BoolArray | None]:
+    """2^(-(as_of - time)/h) per row (0 for rows after ``as_of``), and the mask of rows after
+    ``as_of`` (None when there are none)."""
+    decay = rows.time - as_of  # minus the age, in days
+    future = (decay > 0.0) if rows.time.max() > as_of else None
+    if future is not None:
+        decay[future] = 0.0
+    decay *= 1.0 / half_life_days
+    np.exp2(decay, out=decay)
+    if future is not None:
+        decay[future] = 0.0
+    return decay, future
+
+
+def _two_sums(
+    cell: IntArray, second: BoolArray, weights: FloatArray, size: int
+) -> tuple[FloatArray, FloatArray]:
+    """Per cell, the sum of ``weights`` over rows where ``second`` is False, and over rows
+    where it is True, in one np.bincount over 2·size interleaved bins (each cell's two sums
+    share a cache line). Each sum adds the same terms in the same order as a bincount of its
+    own rows would. Returns two strided views of one array. ``cell`` is used as scratch for
+    the bin numbers (no new 8-byte-per-row array) and holds the cells again on return."""
+    key = cell
+    key <<= 1
+    key += second
+    both = _sums(key, weights, 2 * size)
+    key >>= 1  # the cells again: 2·cell + 0 or 1, shifted right
+    return both[0::2], both[1::2]
 
 
 def relationship_opinions(
@@ -363,9 +518,23 @@ def relationship_opinions(
     """
     by_dimension = from_evidence(evidence.positive, evidence.negative, base_rate, prior_weight)
     overall = from_evidence(
-        evidence.positive.sum(axis=1), evidence.negative.sum(axis=1), base_rate, prior_weight
-    )
+        _sum_dimensions(evidence.positive), _sum_dimensions(evidence.negative), base_rate,
+        prior_weight,
+    )  # fmt: skip
     return RelationshipOpinions(by_dimension, overall)
+
+
+def _sum_dimensions(values: FloatArray) -> FloatArray:
+    """``values.sum(axis=1)`` of an (n, 4) array, column by column in the same order (the
+    same figures): a short-axis reduction costs numpy a loop per row, column adds do not."""
+    if values.ndim != 2 or values.shape[1] == 0:
+        return np.asarray(values.sum(axis=1), dtype=np.float64)
+    if values.shape[1] == 1:
+        return np.array(values[:, 0], dtype=np.float64)
+    total: FloatArray = np.add(values[:, 0], values[:, 1], dtype=np.float64)
+    for column in range(2, values.shape[1]):
+        total += values[:, column]
+    return total
 
 
 @dataclass(frozen=True, slots=True)
