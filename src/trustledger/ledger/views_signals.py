@@ -7,6 +7,7 @@ Views parse input and call :mod:`trustledger.ledger.trust_signals` and
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -280,55 +281,65 @@ def one_on_one_page(request: HttpRequest, one_on_one_id: uuid.UUID) -> HttpRespo
     return _render_one_on_one(request, Actor.from_request(request), one_on_one_id)
 
 
+def _post_to_one_on_one(
+    request: HttpRequest,
+    one_on_one_id: uuid.UUID,
+    form_class: type[forms.Form],
+    save: Callable[[Actor, dict[str, Any]], object],
+    saved: str,
+) -> HttpResponse:
+    """Validate a form posted to a 1:1 page, save it through a service, or show the errors."""
+    actor = Actor.from_request(request)
+    checkins.get_one_on_one(actor, one_on_one_id)  # 404 before reading any input
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            save(actor, form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            return _after_change(request, actor, one_on_one_id, saved=saved)
+    forms_by_name = {f"{saved}_form": form}
+    return _render_one_on_one(request, actor, one_on_one_id, 422, **forms_by_name)
+
+
 @login_required
 @require_POST
 def one_on_one_agenda(request: HttpRequest, one_on_one_id: uuid.UUID) -> HttpResponse:
     """Add an agenda item."""
-    actor = Actor.from_request(request)
-    checkins.get_one_on_one(actor, one_on_one_id)  # 404 before reading any input
-    form = AgendaForm(request.POST)
-    if form.is_valid():
-        try:
-            checkins.add_agenda_item(actor, one_on_one_id, form.cleaned_data["text"])
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            return _after_change(request, actor, one_on_one_id, saved="agenda")
-    return _render_one_on_one(request, actor, one_on_one_id, 422, agenda_form=form)
+    return _post_to_one_on_one(
+        request,
+        one_on_one_id,
+        AgendaForm,
+        lambda actor, data: checkins.add_agenda_item(actor, one_on_one_id, data["text"]),
+        "agenda",
+    )
 
 
 @login_required
 @require_POST
 def one_on_one_notes(request: HttpRequest, one_on_one_id: uuid.UUID) -> HttpResponse:
     """Save the private notes."""
-    actor = Actor.from_request(request)
-    checkins.get_one_on_one(actor, one_on_one_id)
-    form = NotesForm(request.POST)
-    if form.is_valid():
-        try:
-            checkins.update_notes(actor, one_on_one_id, form.cleaned_data["notes"])
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            return _after_change(request, actor, one_on_one_id, saved="notes")
-    return _render_one_on_one(request, actor, one_on_one_id, 422, notes_form=form)
+    return _post_to_one_on_one(
+        request,
+        one_on_one_id,
+        NotesForm,
+        lambda actor, data: checkins.update_notes(actor, one_on_one_id, data["notes"]),
+        "notes",
+    )
 
 
 @login_required
 @require_POST
 def one_on_one_action(request: HttpRequest, one_on_one_id: uuid.UUID) -> HttpResponse:
     """Add an action item: a commitment in either direction, for the other side to accept."""
-    actor = Actor.from_request(request)
-    checkins.get_one_on_one(actor, one_on_one_id)
-    form = ActionItemForm(request.POST)
-    if form.is_valid():
-        try:
-            checkins.add_action_item(actor, one_on_one_id, **form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            return _after_change(request, actor, one_on_one_id, saved="action")
-    return _render_one_on_one(request, actor, one_on_one_id, 422, action_form=form)
+    return _post_to_one_on_one(
+        request,
+        one_on_one_id,
+        ActionItemForm,
+        lambda actor, data: checkins.add_action_item(actor, one_on_one_id, **data),
+        "action",
+    )
 
 
 def _after_change(
