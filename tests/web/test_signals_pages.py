@@ -187,3 +187,12 @@ def test_a_bad_action_item_shows_the_form_errors(client, org, meeting):
     assert response.status_code == 200  # htmx swaps only 2xx
     assert "due date must be after" in response.content.decode()
     assert not Commitment.objects.exists()
+
+
+def test_an_empty_agenda_item_is_refused_and_the_page_says_why(client, org, meeting):
+    client.force_login(org["ben_user"])
+    before = meeting.agenda.count()
+    response = client.post(f"/one-on-ones/{meeting.pk}/agenda/", {"text": ""})
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    assert meeting.agenda.count() == before
