@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("trustledger.ledger.urls")),
     path("", include("trustledger.ledger.urls_signals")),
     path("", include("trustledger.insights.urls")),
+    path("", include("trustledger.assessments.urls")),
 ]
