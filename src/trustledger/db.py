@@ -1,8 +1,34 @@
-"""Database helpers shared by migrations: append-only tables enforced by triggers."""
+"""Append-only tables: the model guard every append-only model inherits, and the database
+trigger its migration installs, so a row is never changed whichever way code reaches it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a row of an append-only table."""
+
+
+class AppendOnlyModel(models.Model):
+    """Rows written once: ``save`` refuses updates and ``delete`` always refuses.
+
+    Corrections are new rows (a retraction, a new event), never edits in place.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name} rows are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self._meta.verbose_name} rows are never deleted")
 
 
 def forbid_updates(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:

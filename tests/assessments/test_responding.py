@@ -14,13 +14,13 @@ from tests.assessments.conftest import all_answered, new_campaign
 from trustledger.accounts.models import User
 from trustledger.assessments import services
 from trustledger.assessments.models import (
-    AppendOnlyError,
     AttributedResponse,
     Invitation,
     Rater,
     Response,
 )
 from trustledger.assessments.services import IssuedLink, LinkRefused
+from trustledger.db import AppendOnlyError
 from trustledger.org.models import Person
 
 

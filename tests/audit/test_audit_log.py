@@ -6,7 +6,8 @@ from django.db import DatabaseError, connection, transaction
 
 from tests import factories
 from trustledger.audit import services as audit
-from trustledger.audit.models import AppendOnlyError, AuditEvent
+from trustledger.audit.models import AuditEvent
+from trustledger.db import AppendOnlyError
 from trustledger.org import services
 
 

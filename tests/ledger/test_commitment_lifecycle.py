@@ -19,9 +19,10 @@ from hypothesis.stateful import (
 )
 
 from tests.ledger.conftest import T0
+from trustledger.db import AppendOnlyError
 from trustledger.ledger import services
 from trustledger.ledger.lifecycle import Status, Step
-from trustledger.ledger.models import AppendOnlyError, CommitmentEvent
+from trustledger.ledger.models import CommitmentEvent
 from trustledger.ledger.services import StepRefused
 
 HOUR = dt.timedelta(hours=1)

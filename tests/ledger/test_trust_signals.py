@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from tests import factories
 from trustledger.audit.models import AuditEvent
+from trustledger.db import AppendOnlyError
 from trustledger.engine import load_evidence_model
 from trustledger.ledger import services as ledger
 from trustledger.ledger import trust_signals as signals
 from trustledger.ledger.models import SignalRetraction, TrustSignal
-from trustledger.ledger.models.commitments import AppendOnlyError
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "signals.md"
 

@@ -11,10 +11,9 @@ from trustledger.assessments.models.campaigns import (
     Rater,
     RaterGroup,
 )
-from trustledger.assessments.models.responses import AppendOnlyError, AttributedResponse, Response
+from trustledger.assessments.models.responses import AttributedResponse, Response
 
 __all__ = [
-    "AppendOnlyError",
     "AttributedResponse",
     "Campaign",
     "CampaignStatus",

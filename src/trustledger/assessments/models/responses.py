@@ -14,31 +14,14 @@ instrument declared ``anonymous = false``.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import models
 
 from trustledger.assessments.models.campaigns import Campaign, CampaignSubject, RaterGroup
+from trustledger.db import AppendOnlyModel
 
 
-class AppendOnlyError(RuntimeError):
-    """Raised when code tries to change or delete a stored response."""
-
-
-class _AppendOnly(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError(f"{self._meta.verbose_name} rows are never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(f"{self._meta.verbose_name} rows are never deleted")
-
-
-class _Answers(_AppendOnly):
+class _Answers(AppendOnlyModel):
     """What every stored answer sheet carries, in the form's item order."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

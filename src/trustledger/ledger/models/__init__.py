@@ -1,7 +1,6 @@
 """Ledger models, one module per concern; re-exported here for Django and for callers."""
 
 from trustledger.ledger.models.commitments import (
-    AppendOnlyError,
     Commitment,
     CommitmentEvent,
     CommitmentWitness,
@@ -19,7 +18,6 @@ from trustledger.ledger.models.signals import (
 )
 
 __all__ = [
-    "AppendOnlyError",
     "AgendaItem",
     "OneOnOne",
     "OneOnOneAction",

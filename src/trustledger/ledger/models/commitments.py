@@ -8,16 +8,12 @@ derivation, written in the same transaction as each event so lists can be filter
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
+from trustledger.db import AppendOnlyModel
 from trustledger.ledger.lifecycle import BrokenReason, Side, Status, Step
-
-
-class AppendOnlyError(RuntimeError):
-    """Raised when code tries to change or delete a ledger event."""
 
 
 class Stakes(models.TextChoices):
@@ -126,7 +122,7 @@ class CommitmentWitness(models.Model):
         return f"{self.person_id} witnessed {self.commitment_id}"
 
 
-class CommitmentEvent(models.Model):
+class CommitmentEvent(AppendOnlyModel):
     """One step in a commitment's life. Never updated or deleted (a trigger refuses UPDATE)."""
 
     id = models.BigAutoField(primary_key=True)
@@ -153,11 +149,3 @@ class CommitmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment_id} #{self.seq} {self.step}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("ledger events are never changed; record a new event")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("ledger events are never deleted; record a new event")

@@ -11,12 +11,12 @@ wrong records a :class:`SignalRetraction`, a new row that points at the signal.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
-from trustledger.ledger.models.commitments import AppendOnlyError, Visibility
+from trustledger.db import AppendOnlyModel
+from trustledger.ledger.models.commitments import Visibility
 
 
 class SignalRole(models.TextChoices):
@@ -26,22 +26,7 @@ class SignalRole(models.TextChoices):
     WITNESS = "witness", "I saw it happen"
 
 
-class _AppendOnly(models.Model):
-    """Rows that are written once: ``save`` refuses updates and ``delete`` refuses always."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError(f"{self._meta.verbose_name} rows are never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(f"{self._meta.verbose_name} rows are never deleted")
-
-
-class TrustSignal(_AppendOnly):
+class TrustSignal(AppendOnlyModel):
     """``recorded_by`` (the recipient or a witness) recorded that ``subject`` did ``kind``."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -90,7 +75,7 @@ class TrustSignal(_AppendOnly):
         return f"{self.kind}: {self.subject_id} (by {self.recorded_by_id})"
 
 
-class TrustSignalWitness(_AppendOnly):
+class TrustSignalWitness(AppendOnlyModel):
     """Someone else who saw it happen; they may see the signal (a party to it)."""
 
     signal = models.ForeignKey(TrustSignal, on_delete=models.PROTECT)
@@ -105,7 +90,7 @@ class TrustSignalWitness(_AppendOnly):
         return f"{self.person_id} witnessed {self.signal_id}"
 
 
-class SignalRetraction(_AppendOnly):
+class SignalRetraction(AppendOnlyModel):
     """The recorder takes a signal back; the signal itself stays, marked retracted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
