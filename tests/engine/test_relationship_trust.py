@@ -334,3 +334,58 @@ def test_the_cap_holds_when_periods_are_too_many_to_number():
         )  # fmt: skip
     pos, _ = counters_as_of(counters, 1000.0, half_life_days=HALF_LIFE)
     assert pos[0] == pytest.approx(sums.positive[0, 0], rel=1e-9)
+
+
+@st.composite
+def praise_or_complaint_tables(draw):
+    """Evidence tables where each row is positive or negative evidence, never both: the
+    batch then takes its one-pass path (both sums from one np.bincount)."""
+    rows = draw(evidence_tables())
+    kinds = draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    return [
+        (rel, dim, pos if praise else 0.0, 0.0 if praise else neg, time, severe)
+        for (rel, dim, pos, neg, time, severe), praise in zip(rows, kinds, strict=True)
+    ]
+
+
+@given(
+    praise_or_complaint_tables(), st.sampled_from([0.0, 0.8, 1.0]), st.floats(0.0, 400.0),
+    st.sampled_from([None, 0.5, 4.0, 15.0]), PERIODS, st.randoms(use_true_random=False),
+)  # fmt: skip
+def test_incremental_updates_equal_the_batch_when_each_row_is_praise_or_a_complaint(
+    rows, wipe, after, cap, period, random
+):
+    as_of = 1000.0 + after
+    arrival = list(rows)
+    random.shuffle(arrival)
+    counters = [DecayedCounters() for _ in range(4)]
+    for rel, dim, pos, neg, time, severe in sorted(arrival, key=lambda row: row[4]):
+        counters[rel] = update(
+            counters[rel], dimension=dim, positive=pos, negative=neg, time=time, severe=severe,
+            half_life_days=HALF_LIFE, wipe_share=wipe, max_positive_per_period=cap,
+            cap_period_days=period,
+        )  # fmt: skip
+    expected = capped_batch(table(*rows), as_of, cap, period, wipe=wipe)
+    for rel in range(4):
+        pos, neg = counters_as_of(counters[rel], as_of, half_life_days=HALF_LIFE)
+        np.testing.assert_allclose(pos, expected.positive[rel], rtol=1e-9, atol=1e-300)
+        np.testing.assert_allclose(neg, expected.negative[rel], rtol=1e-9, atol=1e-300)
+
+
+@given(
+    praise_or_complaint_tables(), st.sampled_from([0.0, 0.8]), st.floats(0.0, 400.0),
+    st.sampled_from([None, 0.5, 4.0]), PERIODS,
+)  # fmt: skip
+def test_one_row_carrying_both_kinds_elsewhere_changes_no_other_relationship(
+    rows, wipe, after, cap, period
+):
+    # One row with praise and a complaint (relationship 4) sends the batch down its two-pass
+    # path; relationships 0-3 must get the same figures either way.
+    as_of = 1000.0 + after
+    one_pass = capped_batch(table(*rows), as_of, cap, period, n=5, wipe=wipe)
+    mixed = [*rows, (4, 0, 1.0, 1.0, 5.0, False)]
+    two_pass = capped_batch(table(*mixed), as_of, cap, period, n=5, wipe=wipe)
+    np.testing.assert_allclose(one_pass.positive[:4], two_pass.positive[:4], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(one_pass.negative[:4], two_pass.negative[:4], rtol=1e-12, atol=0)
+    assert one_pass.positive.flags.c_contiguous
+    assert one_pass.negative.flags.c_contiguous

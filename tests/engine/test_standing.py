@@ -138,3 +138,24 @@ def test_bad_arguments_are_refused():
         standing(sp.csr_array(np.ones((2, 3))))
     with pytest.raises(TypeError):
         standing(np.ones((2, 2)))
+
+
+@given(trust_graphs())
+def test_relationships_of_distrust_change_no_standing(graph):
+    # Edges with b <= d weigh nothing: standing leaves them out of the matrix entirely.
+    weight = local_trust(graph)
+    kept = weight > 0
+    if not kept.any():
+        return
+    trusting = TrustGraph.from_edges(
+        graph.trusters()[kept], graph.indices[kept], graph.opinions[kept], graph.n_people
+    )
+    np.testing.assert_allclose(standing(graph).values, standing(trusting).values, atol=1e-15)
+
+
+@given(trust_graphs())
+def test_everyone_pretrusted_equally_is_the_default(graph):
+    everyone = np.ones(graph.n_people)
+    result, default = standing(graph, pretrusted=everyone), standing(graph)
+    np.testing.assert_allclose(default.values, result.values, atol=1e-15)
+    assert default.iterations == result.iterations

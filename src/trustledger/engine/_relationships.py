@@ -176,7 +176,10 @@ def _row_weights(
     if max_positive_per_period is not None:
         cap, period_days = max_positive_per_period, cap_period_days
         past = ~future if any_future else None
-        capped = _cap_factors(rows, cap, period_days, n_relationships, cell, past)
+        if cell is None:
+            cell = _cells(rows)
+        candidates = _cap_candidates(cell, rows.positive, cap, n_relationships * N_DIMENSIONS, past)
+        capped = _cap_factors(rows, cap, period_days, candidates, cell)
         if capped is not None:
             idx, kept = capped
             if positive_weight is decay:
@@ -185,37 +188,47 @@ def _row_weights(
     return positive_weight, decay
 
 
+def _cap_candidates(
+    cell: IntArray,
+    positive: FloatArray,
+    cap: float,
+    size: int,
+    past: BoolArray | None = None,
+) -> IntArray:
+    """Rows (at or before as_of: ``past``, None for all) of the cells whose raw positive
+    evidence over all time exceeds the cap: only they can exceed it in some period. One
+    ``np.bincount`` over the cells, then one look-up per row, O(E)."""
+    over: BoolArray = np.greater(_sums(cell, positive, size), cap)
+    if not over.any():
+        return np.zeros(0, dtype=np.int64)
+    # The look-up reads a bitset (1 bit per cell: 2 MB for 16M cells, held in the core's
+    # cache) rather than a byte per cell: a random read per row is what it costs.
+    bits = np.packbits(over, bitorder="little")
+    looked_up = bits[cell >> 3]
+    looked_up >>= cell.astype(np.uint8) & np.uint8(7)  # the low 3 bits of the cell
+    looked_up &= np.uint8(1)
+    candidate = looked_up.view(np.bool_)
+    if past is not None:
+        candidate &= past
+    return np.flatnonzero(candidate)
+
+
 def _cap_factors(
     rows: _Rows,
     cap: float,
     period_days: float,
-    n_relationships: int,
-    cell: IntArray | None = None,
-    past: NDArray[np.bool_] | None = None,
-    cell_total: FloatArray | None = None,
+    idx: IntArray,
+    cell: IntArray,
 ) -> tuple[IntArray, FloatArray] | None:
     """(row indices, kept fraction) of the rows the per-period cap reduces; None if none.
 
-    O(E) filter first: a (relationship, dimension) cell whose positive evidence over all
-    time is ≤ cap cannot exceed the cap in any period (``cell_total``, each cell's raw
-    positive evidence, if the caller has it); then the same test on hashed (cell, period)
-    slots. A row alone in its slot is alone in its (cell, period): it keeps cap / amount
-    without a sort. Only the rows left are sorted, by (cell, period, time):
-    O(E) + O(E_c log E_c), E_c the rows of busy slots shared by several rows.
+    ``idx`` are the candidate rows (:func:`_cap_candidates`: rows of cells over the cap
+    in total), ``cell`` each row's cell id. The same test then runs on hashed
+    (cell, period) slots. A row alone in its slot is alone in its (cell, period): it keeps
+    cap / amount without a sort. Only the rows left are sorted, by (cell, period, time):
+    O(E_c) + O(E_s log E_s), E_c the candidate rows, E_s those sharing a busy slot.
     """
-    size = n_relationships * N_DIMENSIONS
-    if cell is None:
-        cell = rows.rel * N_DIMENSIONS + rows.dimension
-    if cell_total is None:
-        cell_total = _sums(cell, rows.positive, size)
-    over: BoolArray = np.greater(cell_total, cap)
-    if not over.any():
-        return None
-    candidate = over[cell]
-    if past is not None:  # None: no row is after as_of
-        candidate &= past
-    idx = np.flatnonzero(candidate)  # rows without positive evidence add 0 below: harmless
-    if idx.size == 0:
+    if idx.size == 0:  # rows without positive evidence add 0 below: harmless
         return None
     amount = rows.positive[idx]
     cell_c = cell[idx]
@@ -223,6 +236,7 @@ def _cap_factors(
     period = np.floor(time / period_days)  # the same expression as the incremental update
     first_period = period.min()
     span = float(period.max() - first_period) + 1.0
+    size = int(cell_c.max()) + 1
     alone_idx: IntArray | None = None
     alone_kept: FloatArray | None = None
     if size * span < 2.0**62:
@@ -394,8 +408,9 @@ def relationship_evidence(
 ) -> RelationshipEvidence:
     """Decayed positive/negative evidence of every relationship and dimension as of ``as_of``.
 
-    All relationships at once in O(E): each row carries its relationship id, so two
-    ``np.bincount`` passes replace a group-by. Exponential ageing with half-life h
+    All relationships at once in O(E): each row carries its relationship id, so one
+    ``np.bincount`` (two with the cap, or when some row carries both kinds of evidence)
+    replaces a group-by. Exponential ageing with half-life h
     (weight 2^(-age/h)) is the standard forgetting factor of Bayesian reputation systems
     (Jøsang & Ismail, "The Beta Reputation System", 2002, longevity factor λ = 2^(-1/h) per
     day). The result does not depend on the order of the rows.
@@ -413,55 +428,78 @@ def relationship_evidence(
         empty = np.zeros((n, N_DIMENSIONS), dtype=np.float64)
         return RelationshipEvidence(empty, empty.copy(), float(as_of))
     as_of = float(as_of)
-    size = n * N_DIMENSIONS
-    cell = _cells(rows)
     decay, future = _decay(rows, as_of, half_life_days)
-    # Positive weights: decay, then (1 - w)^K on the few rows of breached relationships, then
-    # the cap's kept share on the few rows it reduces; no full-size array beyond `weights`.
-    weights = np.multiply(rows.positive, decay)
-    if wipe_share > 0.0:
+    negative_row = rows.negative > 0.0
+    # A row is positive or negative evidence (an assessment row may be both). When no row is
+    # both, one np.bincount over 2 · 4 bins per relationship gives every sum: the positive
+    # sums in the first half, the negative ones in the second (each half contiguous, as the
+    # opinions read them). The cost of a bincount on 10M rows is its cache misses (one
+    # random read-modify-write per row), so random passes over the bins are what is counted.
+    single = not (negative_row & (rows.positive > 0.0)).any()
+    if single:
+        key = _keys(rows, negative_row, n)
+        # (p + n)·decay is p·decay or n·decay exactly: one of them is 0 on every row.
+        weights = np.add(rows.positive, rows.negative)
+        weights *= decay
+        del decay
+        key_size = 2 * n * N_DIMENSIONS
+    else:
+        key = _cells(rows)
+        weights = np.multiply(rows.positive, decay)
+        key_size = n * N_DIMENSIONS
+    if wipe_share > 0.0:  # (1 − w)^K on the few positive rows of breached relationships
         live_severe = rows.severe if future is None else rows.severe & ~future
         if live_severe.any():
             wiped_idx, wiped = _wiped_rows(rows, live_severe, wipe_share, n)
+            if single:
+                positive_row = ~negative_row[wiped_idx]
+                wiped_idx, wiped = wiped_idx[positive_row], wiped[positive_row]
             weights[wiped_idx] *= wiped
-    # A row is positive or negative evidence (an assessment row may be both): then one
-    # np.bincount pass over 2 bins per cell gives two sums for the price of one random pass
-    # over the bins (the cost of a bincount on 10M rows is its cache misses, not arithmetic).
-    negative_row = rows.negative > 0.0
-    single = not (negative_row & (rows.positive > 0.0)).any()
-    # (x + 0 = x exactly: on a row of one kind, adding the other kind's zero changes nothing.)
-    if max_positive_per_period is None:
-        if single:
-            np.multiply(rows.negative, decay, out=decay)  # decay is not needed any more
-            decay += weights
-            pos, neg = _two_sums(cell, negative_row, decay, size)
-            pos, neg = pos.copy(), neg.copy()
-        else:
-            pos = _sums(cell, weights, size)
-            np.multiply(rows.negative, decay, out=weights)
-            neg = _sums(cell, weights, size)
+    sums = _sums(key, weights, key_size)
+    if single:
+        pos = sums[: n * N_DIMENSIONS].reshape(n, N_DIMENSIONS)
+        neg = sums[n * N_DIMENSIONS :].reshape(n, N_DIMENSIONS)
     else:
-        if single:  # raw positive and decayed negative evidence per cell in one pass
-            np.multiply(rows.negative, decay, out=decay)  # decay is not needed any more
-            decay += rows.positive
-            raw, neg = _two_sums(cell, negative_row, decay, size)
-            neg = neg.copy()
-        else:
-            raw = _sums(cell, rows.positive, size)
-            neg = _sums(cell, rows.negative * decay, size)
+        pos = sums.reshape(n, N_DIMENSIONS)
+        np.multiply(rows.negative, decay, out=decay)
+        neg = _sums(key, decay, key_size).reshape(n, N_DIMENSIONS)
+        del decay
+    if max_positive_per_period is not None:
+        # A second pass over the bins: raw positive evidence per cell, a bound on every
+        # period's. Only the rows of cells over the cap are looked at again, and only the
+        # cells where the cap reduces a row are summed again, from their rows in row order
+        # (the same additions in the same order as one pass with the capped weights).
         past = None if future is None else ~future
-        capped = _cap_factors(
-            rows, max_positive_per_period, cap_period_days, n, cell, past, cell_total=raw
+        cells = n * N_DIMENSIONS
+        if single:  # negative rows to one spare bin past the cells: no random access
+            np.minimum(key, cells, out=key)  # positive rows keep their cell
+        candidates = _cap_candidates(
+            key, rows.positive, max_positive_per_period, cells + 1 if single else cells, past
         )  # fmt: skip
-        del raw
+        capped = _cap_factors(rows, max_positive_per_period, cap_period_days, candidates, key)
         if capped is not None:
-            weights[capped[0]] *= capped[1]
-        pos = _sums(cell, weights, size)
-    return RelationshipEvidence(
-        pos.astype(np.float64, copy=False).reshape(n, N_DIMENSIONS),
-        neg.astype(np.float64, copy=False).reshape(n, N_DIMENSIONS),
-        as_of,
-    )
+            reduced, kept = capped
+            weights[reduced] *= kept
+            touched = np.zeros(key_size, dtype=np.bool_)
+            touched[key[reduced]] = True
+            again = candidates[touched[key[candidates]]]
+            again_key = key[again]  # sums: pos and (when single) neg are views of it
+            sums[again_key] = 0.0
+            np.add.at(sums, again_key, weights[again])
+    return RelationshipEvidence(pos, neg, as_of)
+
+
+def _keys(rows: _Rows, negative_row: BoolArray, n_relationships: int) -> IntArray:
+    """(n · [negative row] + rel) · 4 + dimension per row, in one new array: the cell for a
+    positive row, n · 4 more for a negative one."""
+    key = np.multiply(negative_row, n_relationships, dtype=np.int64)
+    key += rows.rel
+    key *= N_DIMENSIONS
+    if np.can_cast(rows.dimension.dtype, np.int64):
+        key += rows.dimension
+    else:
+        key += rows.dimension.astype(np.int64)
+    return key
 
 
 def _cells(rows: _Rows) -> IntArray:
@@ -485,22 +523,6 @@ def _decay(rows: _Rows, as_of: float, half_life_days: float) -> tuple[FloatArray
     if future is not None:
         decay[future] = 0.0
     return decay, future
-
-
-def _two_sums(
-    cell: IntArray, second: BoolArray, weights: FloatArray, size: int
-) -> tuple[FloatArray, FloatArray]:
-    """Per cell, the sum of ``weights`` over rows where ``second`` is False, and over rows
-    where it is True, in one np.bincount over 2·size interleaved bins (each cell's two sums
-    share a cache line). Each sum adds the same terms in the same order as a bincount of its
-    own rows would. Returns two strided views of one array. ``cell`` is used as scratch for
-    the bin numbers (no new 8-byte-per-row array) and holds the cells again on return."""
-    key = cell
-    key <<= 1
-    key += second
-    both = _sums(key, weights, 2 * size)
-    key >>= 1  # the cells again: 2·cell + 0 or 1, shifted right
-    return both[0::2], both[1::2]
 
 
 def relationship_opinions(
@@ -709,9 +731,11 @@ def explain(
     positive_weight, decay = _row_weights(sub, float(as_of), half_life_days, wipe_share, 1)
     kept = np.ones(mine.size, dtype=np.float64)
     if max_positive_per_period is not None:
-        capped_rows = _cap_factors(
-            sub, max_positive_per_period, cap_period_days, 1, past=sub.time <= as_of
+        cell = _cells(sub)
+        candidates = _cap_candidates(
+            cell, sub.positive, max_positive_per_period, N_DIMENSIONS, past=sub.time <= as_of
         )  # fmt: skip
+        capped_rows = _cap_factors(sub, max_positive_per_period, cap_period_days, candidates, cell)
         if capped_rows is not None:
             kept[capped_rows[0]] = capped_rows[1]
     keep = (sub.dimension == for_dimension) & (sub.time <= as_of)

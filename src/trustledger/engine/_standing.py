@@ -65,13 +65,20 @@ def _transposed_normalised(trust: TrustGraph | Any) -> tuple[Any, int, NDArray[n
         row_sum = np.bincount(trust.trusters(), weights=weight, minlength=n)
         scale = np.divide(1.0, row_sum, out=np.zeros(n), where=row_sum > 0)
         # The reverse CSR of the graph is Cᵀ's structure already: no conversion, no sort.
-        trusters = trust.reverse_indices
-        data = weight[trust.reverse_edges] * scale[trusters]
+        # Edges of zero weight (distrust, b ≤ d) are left out: each would add 0·x to a sum
+        # (no change to any figure) and cost the iteration a random read of x.
+        weight = weight[trust.reverse_edges]
+        counted = weight > 0.0
+        data = weight[counted]
+        del weight
         index_type = np.int32 if max(n, trust.n_edges) < 2**31 else np.int64
-        ct = sp.csr_array(
-            (data, trusters.astype(index_type), trust.reverse_indptr.astype(index_type)),
-            shape=(n, n),
-        )
+        trusters = trust.reverse_indices.astype(index_type)[counted]
+        data *= scale[trusters]
+        kept_before = np.zeros(counted.size + 1, dtype=index_type)
+        np.cumsum(counted, dtype=index_type, out=kept_before[1:])
+        indptr = kept_before[trust.reverse_indptr]
+        del kept_before, counted
+        ct = sp.csr_array((data, trusters, indptr), shape=(n, n))
         return ct, n, np.flatnonzero(row_sum <= 0)
     if not sp.issparse(trust):
         raise TypeError("trust must be a TrustGraph or a scipy.sparse matrix")
@@ -130,9 +137,11 @@ def standing(
     is the teleport probability. Iterates until the L1 change is below ``tol`` or
     ``max_iter`` iterations. Used in aggregate views only, never to rank people.
 
-    Cost per iteration: one sparse matrix–vector product over Cᵀ (built once) into a
-    preallocated vector and three in-place vector operations; the only allocation inside
-    the loop is the small gather of the dangling people's standing.
+    Cost per iteration: one sparse matrix–vector product over Cᵀ (built once, edges of
+    zero weight left out) into a preallocated vector, the teleport term written into that
+    vector first, and the residual from the difference written over the previous vector
+    (not needed any more): no scratch vector; the only allocation inside the loop is the
+    small gather of the dangling people's standing.
     """
     if not 0.0 < alpha <= 1.0:
         raise ValueError(f"alpha must be in (0, 1], got {alpha!r}")
@@ -147,22 +156,29 @@ def standing(
     keep = 1.0 - alpha
     ct.data *= keep  # (1 − α)·Cᵀ, once: the loop adds it to the teleport term directly
     indptr, indices, data = ct.indptr, ct.indices, ct.data
+    # With everyone pre-trusted equally, p·c is one number: fill instead of multiply.
+    uniform = pretrusted is None
     x = p.copy()
     y = np.empty(n)
-    scratch = np.empty(n)
     residual = np.inf
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - reported below
         # Mass held by people who trust nobody goes to the pre-trusted set (Kamvar et al. §4.5).
         dangling = float(x[dangling_rows].sum()) if dangling_rows.size else 0.0
-        np.multiply(p, keep * dangling + alpha, out=y)
+        if uniform:
+            y.fill(p[0] * (keep * dangling + alpha))
+        else:
+            np.multiply(p, keep * dangling + alpha, out=y)
         if _csr_matvec is not None:
             _csr_matvec(n, n, indptr, indices, data, x, y)  # y += (1 − α)·Cᵀ·x
         else:  # pragma: no cover
             y += ct @ x
-        np.subtract(y, x, out=scratch)
-        np.abs(scratch, out=scratch)
-        residual = float(scratch.sum())
+        # x is not needed any more (it becomes the next y): the difference goes over it.
+        # (Not BLAS dasum: OpenBLAS threads it, and on a shared machine a descheduled thread
+        # costs more than the pass it saves.)
+        np.subtract(x, y, out=x)
+        np.abs(x, out=x)
+        residual = float(x.sum())
         x, y = y, x
         if residual < tol:
             break
