@@ -16,13 +16,12 @@ import csv
 import datetime as dt
 import io
 import math
-import os
 import random
-import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _support import django_on_sqlite, peak_memory_mb
 
 COLUMNS = (
     "employee_id",
@@ -98,26 +97,15 @@ def changed(rows: list[list[str]], seed: int = 11) -> list[list[str]]:
     return result
 
 
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000, help="people in the file")
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: a temp file)")
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="trustledger-bench-")
-    db = args.db or Path(workdir) / "bench.sqlite3"
-    if db.exists():
+    db, reuse = django_on_sqlite(args.db)
+    if reuse:
         parser.error(f"{db} exists; the benchmark needs a fresh database")
-    os.environ["TRUSTLEDGER_DATABASE_URL"] = f"sqlite:///{db.resolve()}"
-    os.environ.setdefault("TRUSTLEDGER_DATA_DIR", workdir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustledger.settings")
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     from trustledger.accounts.actors import Actor

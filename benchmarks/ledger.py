@@ -24,16 +24,14 @@ import datetime as dt
 import io
 import os
 import random
-import resource
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import import_people  # noqa: E402  (the people benchmark's generator: the same organisation)
+from _support import django_on_sqlite, peak_memory_mb, percentiles
 
 COLUMNS = (
     "commitment_ref",
@@ -201,15 +199,6 @@ def to_csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=20, method="inclusive")
-    return statistics.median(samples), cuts[18]
-
-
 def _import(args: argparse.Namespace, db: Path) -> float:
     """Migrate, import the people and the history (twice); returns the first import's seconds."""
     from django.core.management import call_command
@@ -278,15 +267,7 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: a temp file)")
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="trustledger-bench-")
-    db = args.db or Path(workdir) / "bench.sqlite3"
-    reuse = db.exists()  # a database left by an earlier run: only time the page
-    os.environ["TRUSTLEDGER_DATABASE_URL"] = f"sqlite:///{db.resolve()}"
-    os.environ.setdefault("TRUSTLEDGER_DATA_DIR", workdir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustledger.settings")
-    import django
-
-    django.setup()
+    db, reuse = django_on_sqlite(args.db)
     from django.test import Client
 
     from trustledger.accounts.actors import Actor
@@ -328,12 +309,12 @@ def main() -> int:
         timings["page"].append((time.perf_counter() - began) * 1000)
         assert response.status_code == 200, response.status_code
     for label, samples in timings.items():
-        p50, p95 = _percentiles(samples[2:])  # the first two warm caches up
+        p50, p95 = percentiles(samples[2:])  # the first two warm caches up
         print(
             f"my commitments ({label:<7}) for {mine_count:,} commitments: "
             f"p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
         )
-    page_p95 = _percentiles(timings["page"][2:])[1]
+    page_p95 = percentiles(timings["page"][2:])[1]
 
     ok_import = first is None or first < TARGET_IMPORT_SECONDS * args.events / 1_000_000
     ok_page = page_p95 < TARGET_PAGE_MS

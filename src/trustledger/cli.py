@@ -209,6 +209,45 @@ def import_commitments(
     _console().print(table)
 
 
+@import_app.command("instrument")
+def import_instrument(
+    file: Annotated[Path, typer.Argument(help="An instrument file (TOML, UTF-8).")],
+) -> None:
+    """Import a custom survey instrument (docs/assessments.md): every problem is reported."""
+    data = _read_file(file)
+    _setup()
+    from trustledger.assessments.custom_instruments import import_instrument as run_import
+    from trustledger.assessments.instruments import InstrumentError
+
+    try:
+        with _user_errors():
+            instrument = run_import(_system_actor(), data, file.name)
+    except InstrumentError as rejected:
+        console = _console(stderr=True)
+        count = len(rejected.problems)
+        table = Table(
+            title=f"{escape(file.name)}: {count} problem{'s' if count != 1 else ''}",
+            title_justify="left",
+        )
+        table.add_column("where")
+        table.add_column("field")
+        table.add_column("problem")
+        for problem in rejected.problems:
+            table.add_row(
+                escape(problem.where or "—"), escape(problem.field), escape(problem.message)
+            )
+        console.print(table)
+        console.print("[bold red]Nothing was imported.[/] Fix the file and run it again.")
+        raise typer.Exit(1) from None
+    items = sum(len(form.items) for form in instrument.forms)
+    _console().print(
+        f"Imported {escape(instrument.title)} ({escape(instrument.id)} version "
+        f"{instrument.version}): {len(instrument.forms)} form"
+        f"{'s' if len(instrument.forms) != 1 else ''}, {items} items. "
+        "Importing the same file again changes nothing."
+    )
+
+
 def _read_file(file: Path) -> bytes:
     if not file.exists():
         _fail(f"{file}: no such file")
@@ -421,20 +460,72 @@ def remind(
         ),
     ] = True,
 ) -> None:
-    """Send the day's reminders (due soon, overdue, awaiting confirmation); safe to run twice."""
+    """Send the day's reminders (commitments due soon, overdue or awaiting confirmation, and
+    unanswered survey invitations); safe to run twice."""
     _setup()
     moment = _parse_moment(as_of, "--as-of")
+    from trustledger.assessments.services import send_survey_reminders
     from trustledger.ledger.reminders import send_reminders
 
     with _user_errors():
         run = send_reminders(_system_actor(), as_of=moment)
+        surveys = send_survey_reminders(_system_actor(), now=run.as_of)
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(run.by_kind.items()))
     _console().print(
         f"Reminders as of {run.as_of.isoformat(timespec='minutes')}: {run.sent} new"
         f"{f' ({kinds})' if kinds else ''}, {run.already_sent} already sent."
     )
+    no_channel = f", {surveys.no_channel} without e-mail or webhook" if surveys.no_channel else ""
+    _console().print(f"Survey reminders: {surveys.sent} sent{no_channel}.")
     if deliver:
         _deliver_now()
+
+
+@app.command()
+def digest(
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Store this week's digests in the inboxes and queue e-mail and webhook "
+            "messages; without it, only count what would be sent.",
+        ),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Evaluate the guidance rules as of this moment (ISO)."),
+    ] = None,
+    deliver: Annotated[
+        bool,
+        typer.Option(
+            "--deliver/--no-deliver",
+            help="With --send, also deliver now in this process (no worker needed).",
+        ),
+    ] = True,
+) -> None:
+    """The weekly digest for everyone (docs/guidance.md); at most once per ISO week, so
+    running it twice in a week sends nothing new."""
+    _setup()
+    moment = _parse_moment(as_of, "--as-of")
+    from trustledger.insights.digest import send_digests
+
+    with _user_errors(), _progress_bar("Storing digests") as progress:
+        run = send_digests(
+            _system_actor(), as_of=moment, send=send, dry_run=not send, progress=progress
+        )
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(run.by_kind.items()))
+    verb = "stored" if send else "would store"
+    _console().print(
+        f"Digest {run.week} for {run.people} people: {verb} {run.people - run.already} "
+        f"({run.already} already had this week's), {run.nudges} suggestions"
+        f"{f' ({kinds})' if kinds else ''}."
+    )
+    if send:
+        _console().print(
+            f"Messages queued: {run.messages}; {run.opted_out} with every channel turned off."
+        )
+        if deliver:
+            _deliver_now()
 
 
 def _deliver_now() -> None:
@@ -514,8 +605,10 @@ def compute(
         bool, typer.Option(help="Only project ledger facts recorded since the last run.")
     ] = False,
 ) -> None:
-    """Rebuild relationship trust from the whole ledger (docs/trust.md); safe to rerun."""
+    """Rebuild relationship trust from the whole ledger (docs/trust.md), then the organisation
+    analytics snapshot (docs/insights.md); safe to rerun, meant to run daily."""
     _setup()
+    from trustledger.insights.organisation import rebuild as rebuild_organisation
     from trustledger.insights.services import compute as compute_trust
 
     with _user_errors(), _progress_bar("Computing trust") as progress:
@@ -523,6 +616,15 @@ def compute(
     _console().print(
         f"Projected {run.commitment_events} commitment events and {run.signals} trust signals "
         f"into {run.evidence_rows} evidence rows."
+    )
+    if incremental:  # the projection already kept the team rows current
+        return
+    with _user_errors(), _progress_bar("Organisation analytics") as progress:
+        snapshot = rebuild_organisation(_system_actor(), progress=progress)
+    _console().print(
+        f"Organisation analytics: {snapshot.teams} teams, {snapshot.people} people, "
+        f"{len(snapshot.trickle_down.get('flags', []))} trickle-down flags "
+        f"({snapshot.seconds:.1f} s)."
     )
 
 

@@ -44,6 +44,17 @@ def _env_int(name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def _env_float(name: str, default: float, minimum: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTLEDGER_{name} must be a number, got {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise ImproperlyConfigured(f"TRUSTLEDGER_{name} must be at least {minimum}, got {raw}")
+    return value
+
+
 def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in _env(name, default).split(",") if item.strip()]
 
@@ -210,6 +221,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Aggregates over people (team figures, survey cuts) are shown only over at least this many.
 ANONYMITY_K = _env_int("ANONYMITY_K", 5, minimum=3)
+# A self rating this many scale points above (below) a rater group's mean is a blind spot
+# (hidden strength) in a leader's assessment report.
+GAP_MARGIN = _env_float("GAP_MARGIN", 1.0, minimum=0.1)
 
 # Outbound messages (reminders, digests) by e-mail and to a chat webhook, delivered by the
 # background worker (`trustledger worker`, django-tasks with its database backend).
@@ -218,6 +232,8 @@ WEBHOOK_URL = _env("WEBHOOK_URL", "")
 WEBHOOK_SECRET = _env("WEBHOOK_SECRET", "")
 WEBHOOK_MAX_ATTEMPTS = _env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = _env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Days between reminders to someone who has not used their survey link (`trustledger remind`).
+SURVEY_REMINDER_DAYS = _env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)
 if WEBHOOK_URL and not WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "TRUSTLEDGER_WEBHOOK_SECRET must be set when TRUSTLEDGER_WEBHOOK_URL is: every webhook "

@@ -174,6 +174,35 @@ def test_the_openapi_spec_lists_every_operation(live_server):
         ("/api/v1/progression-plans/{report_id}", "get"),
         # relationship trust (api/insights.py)
         ("/api/v1/people/{person_id}/trust", "get"),
+        # importing survey instruments (api/instruments.py)
+        ("/api/v1/instruments", "post"),
+        # survey campaigns (api/assessments.py)
+        ("/api/v1/instruments", "get"),
+        ("/api/v1/campaigns", "get"),
+        ("/api/v1/campaigns", "post"),
+        ("/api/v1/campaigns/{campaign_id}", "get"),
+        ("/api/v1/campaigns/{campaign_id}/raters", "get"),
+        ("/api/v1/campaigns/{campaign_id}/subjects/{subject_id}/raters", "put"),
+        ("/api/v1/campaigns/{campaign_id}/launch", "post"),
+        ("/api/v1/campaigns/{campaign_id}/progress", "get"),
+        ("/api/v1/campaigns/{campaign_id}/close", "post"),
+        # survey results (api/results.py)
+        ("/api/v1/results", "get"),
+        ("/api/v1/campaigns/{campaign_id}/results", "get"),
+        ("/api/v1/campaigns/{campaign_id}/results.csv", "get"),
+        ("/api/v1/campaigns/{campaign_id}/subjects/{subject_id}/report", "get"),
+        ("/api/v1/campaigns/{campaign_id}/subjects/{subject_id}/actions", "post"),
+        ("/api/v1/surveys/follow-up", "get"),
+        # my trust profile, my team (api/me.py)
+        ("/api/v1/me/trust-profile", "get"),
+        ("/api/v1/me/team", "get"),
+        # my digest and its channels (api/guidance.py)
+        ("/api/v1/me/digest", "get"),
+        ("/api/v1/me/digest/preferences", "get"),
+        ("/api/v1/me/digest/preferences", "put"),
+        # organisation analytics for HR (api/organisation.py)
+        ("/api/v1/insights/organisation", "get"),
+        ("/api/v1/insights/organisation.csv", "get"),
     }
     for path, item in spec["paths"].items():
         for method, operation in item.items():

@@ -20,6 +20,8 @@ EXPORTED = {
     "WaveDifference", "cronbach_alpha", "cronbach_alpha_by_dimension", "dimension_scores",
     "driver_analysis", "group_results", "relative_weights", "reverse_key", "self_other_gaps",
     "wave_difference", "wave_difference_from_summaries",
+    "BUILDING", "NOT_YET", "READY", "Survival", "TrickleDown", "coaching_readiness",
+    "kaplan_meier", "logrank", "survival_at", "trickle_down",
 }  # fmt: skip
 
 

@@ -28,3 +28,9 @@ api.add_router("", audit.router)
 api.add_router("", ledger.router)
 api.add_router("", "trustledger.api.ledger_signals.router")  # trust signals, 1:1s, plans
 api.add_router("", "trustledger.api.insights.router")  # relationship trust
+api.add_router("", "trustledger.api.instruments.router")  # importing survey instruments
+api.add_router("", "trustledger.api.assessments.router")  # survey campaigns
+api.add_router("", "trustledger.api.results.router")  # survey results, reports, follow-up
+api.add_router("", "trustledger.api.me.router")  # my trust profile, my team (managers)
+api.add_router("", "trustledger.api.guidance.router")  # my digest and its channels
+api.add_router("", "trustledger.api.organisation.router")  # organisation analytics (HR)

@@ -77,11 +77,52 @@ def disclose_arrays(
     """:func:`disclose` on CSR arrays: cell c holds ``members[cell_ptr[c]:cell_ptr[c+1]]``
     (respondent indices 0 … n_respondents − 1, no duplicates within a cell).
 
-    For bulk use (every team of a large campaign at once).
+    For bulk use (every team of a large campaign at once). Cells with exactly the same
+    respondents are one cut under two names (a campaign with one subject: the subject is the
+    organisation): they are decided together, so both are shown or neither.
     """
     check_k(k)
     ptr = np.asarray(cell_ptr, dtype=np.int64)
     who = np.asarray(members, dtype=np.int64)
+    unique, first = _same_cells(ptr, who, n_respondents)
+    if unique.size < ptr.size - 1:
+        kept = np.concatenate([[0], np.cumsum(np.diff(ptr)[unique])])
+        parts = [who[ptr[c] : ptr[c + 1]] for c in unique.tolist()]
+        decided = _disclose_distinct(
+            kept, np.concatenate(parts) if parts else who[:0], n_respondents, k
+        )
+        return ArrayDisclosure(
+            shown=decided.shown[first],
+            reason=decided.reason[first],
+            respondents=decided.respondents[first],
+        )
+    return _disclose_distinct(ptr, who, n_respondents, k)
+
+
+def _same_cells(ptr: IntArray, who: IntArray, n_respondents: int) -> tuple[IntArray, IntArray]:
+    """The first cell of each distinct member set, and for every cell the index (into the
+    first array) of its set. Sets are compared by size and a 128-bit Zobrist hash."""
+    n_cells = ptr.size - 1
+    sizes = np.diff(ptr)
+    keys = (
+        np.random.default_rng(0xCE11)
+        .integers(1, np.iinfo(np.int64).max, size=(n_respondents, 2), dtype=np.int64)
+        .view(np.uint64)
+    )
+    hashes = np.zeros((n_cells, 2), dtype=np.uint64)
+    filled = np.flatnonzero(sizes > 0)
+    if filled.size:
+        hashes[filled] = np.bitwise_xor.reduceat(keys[who], ptr[filled], axis=0)
+    table = np.column_stack([hashes.view(np.int64), sizes])
+    _, unique, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(unique)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return unique[order].astype(np.int64), rank[inverse.ravel()].astype(np.int64)
+
+
+def _disclose_distinct(ptr: IntArray, who: IntArray, n_respondents: int, k: int) -> ArrayDisclosure:
+    """:func:`disclose_arrays` for cells that are pairwise distinct sets."""
     n_cells = ptr.size - 1
     sizes = np.diff(ptr)
     cell_of_membership = np.repeat(np.arange(n_cells, dtype=np.int64), sizes)

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from trustledger.accounts.actors import Actor
+from trustledger.assessments import custom_instruments, invitations, results
 from trustledger.assessments.anonymity import PROTECTS_OTHERS, check_k, disclose
 from trustledger.assessments.instruments import Form, Instrument, builtin_versions
 from trustledger.assessments.models import (
@@ -41,6 +42,7 @@ from trustledger.assessments.models import (
     Response,
 )
 from trustledger.audit import services as audit
+from trustledger.notify.services import default_channels
 from trustledger.org import services as org
 from trustledger.org.models import Person, Team
 
@@ -72,13 +74,29 @@ class LinkRefused(Exception):
 @dataclass(frozen=True)
 class IssuedLink:
     """One invitation's secret, returned by :func:`launch` and shown once: only its digest
-    is stored, so it cannot be recovered later (:func:`reissue_link` makes a new one)."""
+    is stored, so it cannot be recovered later (:func:`reissue_link` makes a new one).
+
+    ``sent``: the link went to the person in a message (e-mail, webhook); when ``False`` they
+    have no channel and HR hands it over. Pages show HR only the links not sent: a sent link
+    is the rater's own."""
 
     invitation_id: uuid.UUID
     person: Person
     subject_id: uuid.UUID
     group: str
     token: str
+    sent: bool = False
+
+
+@dataclass
+class SurveyReminderRun:
+    """What one pass of :func:`send_survey_reminders` did (counts only: who was reminded is
+    for the people reminded alone)."""
+
+    as_of: dt.datetime
+    sent: int = 0
+    not_due: int = 0
+    no_channel: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,11 +123,14 @@ def _builtin() -> dict[tuple[str, int], Instrument]:
 
 
 def find_instrument(instrument_id: str, version: int | None = None) -> Instrument:
-    """A built-in instrument by id and version (default: the newest); ``ValidationError``
-    naming the field if there is none."""
+    """An instrument by id and version (default: the newest): built-in first, then those HR
+    imported (:mod:`trustledger.assessments.custom_instruments`); ``ValidationError`` naming
+    the field if there is none."""
     versions = {v: i for (iid, v), i in _builtin().items() if iid == instrument_id}
     if not versions:
-        known = sorted({iid for iid, _ in _builtin()})
+        versions = custom_instruments.custom_versions(instrument_id)
+    if not versions:
+        known = sorted({iid for iid, _ in _builtin()}) + custom_instruments.custom_ids()
         raise ValidationError(
             {"instrument_id": f"no instrument {instrument_id!r}; choose from {', '.join(known)}"}
         )
@@ -120,6 +141,17 @@ def find_instrument(instrument_id: str, version: int | None = None) -> Instrumen
             {"instrument_version": f"{instrument_id} has versions {sorted(versions)}"}
         )
     return versions[version]
+
+
+def available_instruments() -> list[Instrument]:
+    """The newest version of every instrument a campaign can run: the built-in ones by title,
+    then the ones HR imported, by title."""
+    newest: dict[str, Instrument] = {}
+    for (iid, version), instrument in _builtin().items():
+        if iid not in newest or version > newest[iid].version:
+            newest[iid] = instrument
+    builtin = sorted(newest.values(), key=lambda i: i.title)
+    return builtin + [i for i in custom_instruments.newest_custom() if i.id not in newest]
 
 
 def instrument_of(campaign: Campaign) -> Instrument:
@@ -174,6 +206,32 @@ def raters_of(actor: Actor, campaign_id: uuid.UUID | str) -> QuerySet[Rater]:
     return Rater.objects.filter(subject__campaign=campaign).select_related(
         "person", "subject__person", "subject__team"
     )
+
+
+def require_campaign_admin(actor: Actor, action: str) -> None:
+    """Refuse (audited) anyone but HR and administrators, e.g. before showing a form that
+    only they may send."""
+    _require_hr(actor, action)
+
+
+def list_campaigns(actor: Actor) -> QuerySet[Campaign]:
+    """Every campaign, newest first, each with its number of subjects (``subject_count``):
+    the HR campaign list (HR, administrators)."""
+    if not actor.manages_people:
+        audit.deny(actor, "campaign.read", "campaign", "", "only HR reads campaigns")
+    return Campaign.objects.annotate(subject_count=Count("subjects")).order_by("-created_at")
+
+
+def subjects_of(actor: Actor, campaign_id: uuid.UUID | str) -> list[CampaignSubject]:
+    """A campaign's subjects by name (HR, administrators), including any left without raters."""
+    campaign = get_campaign(actor, campaign_id)
+    rows = CampaignSubject.objects.filter(campaign=campaign).select_related("person", "team")
+    return sorted(rows, key=lambda s: str(s).casefold())
+
+
+def rater_groups(instrument: Instrument) -> list[str]:
+    """The rater groups a campaign of ``instrument`` has, in report order."""
+    return _groups_of(instrument)
 
 
 def _active(person: Person, day: dt.date) -> bool:
@@ -385,23 +443,28 @@ def _new_token() -> str:
 
 def launch(actor: Actor, campaign_id: uuid.UUID | str) -> list[IssuedLink]:
     """Make a draft campaign live (HR, administrators): one invitation per rater, each with a
-    one-time link that expires when the campaign closes. Returns the links to send; they are
-    shown this once. From now on k, the instrument and the raters are fixed."""
+    one-time link that expires when the campaign closes, sent to the rater over their own
+    channels (:mod:`trustledger.assessments.invitations`) once the launch commits. Returns the
+    links, ``sent`` saying which went out; they are shown this once. From now on k, the
+    instrument and the raters are fixed."""
     _require_hr(actor, "campaign.launch", campaign_id)
+    sender = Actor.system("survey")
     with transaction.atomic():
         campaign = _campaign(campaign_id, lock=True)
         if campaign.status != CampaignStatus.DRAFT:
             raise ValidationError("this campaign has already been launched")
-        if campaign.closes_at <= timezone.now():
+        now = timezone.now()
+        if campaign.closes_at <= now:
             raise ValidationError({"closes_at": "the closing time has already passed"})
         instrument = instrument_of(campaign)
         raters = list(
-            Rater.objects.filter(subject__campaign=campaign).select_related("person", "subject")
+            Rater.objects.filter(subject__campaign=campaign).select_related(
+                "person", "subject__person", "subject__team"
+            )
         )
         if not raters:
             raise ValidationError("no subject has any raters: nobody would be invited")
-        links: list[IssuedLink] = []
-        invitations: list[Invitation] = []
+        issued: list[tuple[Rater, Invitation, str]] = []
         for rater in raters:
             form = form_for(instrument, rater.group)
             if form is None:  # set_rater_groups only allows groups with a form
@@ -416,16 +479,35 @@ def launch(actor: Actor, campaign_id: uuid.UUID | str) -> list[IssuedLink]:
                 token_digest=_digest(token),
                 expires_at=campaign.closes_at,
             )
-            invitations.append(invitation)
-            links.append(
-                IssuedLink(invitation.pk, rater.person, rater.subject_id, rater.group, token)
-            )
-        Invitation.objects.bulk_create(invitations)
+            issued.append((rater, invitation, token))
+        Invitation.objects.bulk_create(invitation for _, invitation, _ in issued)
         campaign.status = CampaignStatus.LIVE
-        campaign.launched_at = timezone.now()
+        campaign.launched_at = now
         campaign.save(update_fields=["status", "launched_at"])
+        links: list[IssuedLink] = []
+        for rater, invitation, token in issued:
+            # Recorded in this transaction, delivered after it commits (notify.send). No
+            # dedupe key: these invitations are new, so no earlier message can exist.
+            sent = invitations.send_link(
+                sender,
+                invitations.MessageKind.INVITATION,
+                campaign=campaign,
+                instrument=instrument,
+                subject=rater.subject,
+                person=rater.person,
+                group=rater.group,
+                token=token,
+                now=now,
+            )
+            links.append(
+                IssuedLink(invitation.pk, rater.person, rater.subject_id, rater.group, token, sent)
+            )
         audit.record(
-            actor, "campaign.launch", "campaign", campaign.pk, detail={"invitations": len(links)}
+            actor,
+            "campaign.launch",
+            "campaign",
+            campaign.pk,
+            detail={"invitations": len(links), "sent": sum(link.sent for link in links)},
         )
     return links
 
@@ -531,6 +613,13 @@ def respond(token: str, answers: Mapping[str, int | None], comment: str = "") ->
         "comment": comment,
     }
     with transaction.atomic():
+        # Lock the campaign row: results are built under the same lock once the campaign
+        # ends, so an answer is either in them or refused, never written after them.
+        still_open = Campaign.objects.select_for_update().filter(
+            pk=campaign.pk, status=CampaignStatus.LIVE, closes_at__gt=timezone.now()
+        )
+        if still_open.only("pk").first() is None:
+            raise LinkRefused(LinkRefused.EXPIRED, "This survey has closed; the link has expired.")
         # The conditional update is the single-use check: of two simultaneous submissions,
         # exactly one changes the row.
         used = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
@@ -635,6 +724,7 @@ def close(actor: Actor, campaign_id: uuid.UUID | str) -> Campaign:
         campaign.closed_at = timezone.now()
         campaign.save(update_fields=["status", "closed_at"])
         audit.record(actor, "campaign.close", "campaign", campaign.pk)
+    results.build_results(campaign)
     return campaign
 
 
@@ -660,3 +750,74 @@ def unused_invitations(actor: Actor, now: dt.datetime | None = None) -> QuerySet
         expires_at__gt=moment,
         used_at__isnull=True,
     ).select_related("campaign", "person", "subject__person", "subject__team")
+
+
+def send_survey_reminders(actor: Actor, now: dt.datetime | None = None) -> SurveyReminderRun:
+    """Remind everyone who has not used their link of a live campaign that is open and closes
+    later, at most once per ``settings.SURVEY_REMINDER_DAYS`` (counted from the invitation,
+    then from the last reminder). Each reminder carries a fresh link (the old one stops
+    working) and goes only to its recipient. The system only (``trustledger remind``).
+
+    Idempotent within the interval: the invitation's ``last_reminded_at`` moves in the same
+    conditional ``UPDATE`` that rotates the secret, so of two runs at once one reminds. People
+    without a channel are skipped without touching their link (HR handed it over by hand),
+    and so are people who have left. One audit record with the counts; nothing per person.
+    """
+    if not actor.is_system:
+        audit.deny(
+            actor, "campaign.remind", "campaign", "", "only the reminder job sends survey reminders"
+        )
+    moment = now or timezone.now()
+    interval = dt.timedelta(days=settings.SURVEY_REMINDER_DAYS)
+    run = SurveyReminderRun(as_of=moment)
+    day = timezone.localdate(moment)
+    instruments: dict[uuid.UUID, Instrument] = {}
+    for invitation in unused_invitations(actor, moment).order_by("created_at", "pk"):
+        last = invitation.last_reminded_at or invitation.created_at
+        if last > moment - interval or not invitation.person.is_active_on(day):
+            run.not_due += 1
+            continue
+        if not default_channels(invitation.person):
+            run.no_channel += 1
+            continue
+        campaign = invitation.campaign
+        if campaign.pk not in instruments:
+            instruments[campaign.pk] = instrument_of(campaign)
+        token = _new_token()
+        with transaction.atomic():
+            same_round = (
+                Q(last_reminded_at=invitation.last_reminded_at)
+                if invitation.last_reminded_at is not None
+                else Q(last_reminded_at__isnull=True)
+            )
+            rotated = Invitation.objects.filter(
+                same_round,
+                pk=invitation.pk,
+                used_at__isnull=True,
+                campaign__status=CampaignStatus.LIVE,
+                expires_at__gt=moment,
+            )
+            if not rotated.update(token_digest=_digest(token), last_reminded_at=moment):
+                run.not_due += 1  # answered, closed or reminded by another run meanwhile
+                continue
+            invitations.send_link(
+                actor,
+                invitations.MessageKind.REMINDER,
+                campaign=campaign,
+                instrument=instruments[campaign.pk],
+                subject=invitation.subject,
+                person=invitation.person,
+                group=invitation.group,
+                token=token,
+                now=moment,
+                dedupe_key=f"survey.reminder:{invitation.pk}:{moment.isoformat()}",
+            )
+        run.sent += 1
+    audit.record(
+        actor,
+        "campaign.remind",
+        "campaign",
+        "",
+        detail={"as_of": moment.isoformat(), "sent": run.sent},
+    )
+    return run

@@ -33,6 +33,18 @@ from trustledger.engine._opinions import (
     projected,
     to_evidence,
 )
+from trustledger.engine._org_analytics import (
+    BUILDING,
+    NOT_YET,
+    READY,
+    Survival,
+    TrickleDown,
+    coaching_readiness,
+    kaplan_meier,
+    logrank,
+    survival_at,
+    trickle_down,
+)
 from trustledger.engine._psychometrics import (
     ALIGNED,
     BLIND_SPOT,
@@ -68,6 +80,16 @@ from trustledger.engine._standing import Standing, local_trust, standing
 from trustledger.engine._vouching import Vouching, vouch, vouch_many
 
 __all__ = [
+    "trickle_down",
+    "survival_at",
+    "logrank",
+    "kaplan_meier",
+    "coaching_readiness",
+    "TrickleDown",
+    "Survival",
+    "READY",
+    "NOT_YET",
+    "BUILDING",
     "ALIGNED",
     "BLIND_SPOT",
     "DEFAULT_PRIOR_WEIGHT",

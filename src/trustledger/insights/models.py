@@ -139,3 +139,96 @@ class ProjectedSignal(models.Model):
 
     def __str__(self) -> str:
         return f"projected {self.signal_id}"
+
+
+# --- organisation analytics snapshots (insights/organisation.py, docs/insights.md) ----------
+
+
+class SnapshotKind(models.TextChoices):
+    TEAM = "team", "Team"
+    #: Everyone in no team: never shown, kept so the organisation row is a plain sum.
+    NO_TEAM = "no_team", "People in no team"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class TeamSnapshot(models.Model):
+    """One team's organisation-analytics aggregates (or the organisation's, or the no-team
+    remainder), precomputed so the HR pages read rows instead of recomputing.
+
+    Trust in the team's members: their incoming evidence summed per ABCD dimension (cumulative
+    fusion, Jøsang 2016 §12.3) and aged to ``as_of`` — exponential decay is uniform, so the
+    sums age exactly to any later moment by one factor. ``people`` counts members with
+    evidence per dimension and overall; ``shown``/``reasons`` are the anonymity decision
+    (assessments.anonymity.disclose over every team and the organisation at once).
+    Follow-through: the members' summed performer counts (ledger.figures) and whether the
+    rates may be shown. Derived data: rebuilt by ``trustledger compute``, kept current by the
+    projection for the teams a change touches.
+    """
+
+    kind = models.CharField(max_length=16, choices=SnapshotKind.choices)
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    #: The team's name when the row was computed (pages sort and filter by it without a join).
+    name = models.CharField(max_length=200, blank=True)
+    as_of = models.DateTimeField()
+    members = models.PositiveIntegerField(default=0)
+    positive = models.JSONField(default=list)
+    negative = models.JSONField(default=list)
+    people = models.JSONField(default=list)
+    shown = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)
+    #: ``shown[-1]`` (overall) as a column, so "how many teams are hidden" is one COUNT.
+    overall_shown = models.BooleanField(default=False)
+    performers = models.PositiveIntegerField(default=0)
+    kept_on_time = models.PositiveIntegerField(default=0)
+    kept_late = models.PositiveIntegerField(default=0)
+    renegotiated_in_time = models.PositiveIntegerField(default=0)
+    renegotiated_late = models.PositiveIntegerField(default=0)
+    broken = models.PositiveIntegerField(default=0)
+    released = models.PositiveIntegerField(default=0)
+    disputed = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    rates_shown = models.BooleanField(default=False)
+    rates_reason = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team"], name="one_snapshot_per_team"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=~Q(kind="team"), name="one_snapshot_per_whole"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="team", team__isnull=False) | (~Q(kind="team") & Q(team=None)),
+                name="snapshot_team_iff_team_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.team_id or ''} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class OrgSnapshot(models.Model):
+    """One full rebuild of the organisation analytics (append-only: the latest is shown).
+
+    ``trickle_down`` and ``retention`` are the already-disclosed figures of the analyses that
+    need the whole reporting tree at once; they are recomputed by each rebuild (daily), while
+    :class:`TeamSnapshot` rows are also kept current between rebuilds.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    as_of = models.DateTimeField()
+    k = models.PositiveSmallIntegerField()
+    model_version = models.CharField(max_length=16)
+    people = models.PositiveIntegerField(default=0)
+    teams = models.PositiveIntegerField(default=0)
+    trickle_down = models.JSONField(default=dict)
+    retention = models.JSONField(default=dict)
+    seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        indexes = [models.Index(fields=["-as_of"])]
+
+    def __str__(self) -> str:
+        return f"organisation snapshot as of {self.as_of:%Y-%m-%d %H:%M}"

@@ -641,6 +641,11 @@ def _project_chunk(checkpoint: ProjectionCheckpoint, chunk_size: int) -> tuple[i
         ProjectedSignal.objects.filter(signal_id__in=retracted).update(retraction_seen=True)
     if stale:
         _rebuild_pairs(stale, model)
+    touched = {(r.truster_id, r.trustee_id) for r in rows} | stale
+    if touched:  # keep the organisation snapshot's team rows current (docs/insights.md)
+        from trustledger.insights.organisation import refresh_for_pairs
+
+        refresh_for_pairs(touched)
     return (len(new_events), len(signal_ids), len(retracted), len(rows))
 
 

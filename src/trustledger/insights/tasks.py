@@ -14,3 +14,13 @@ def project() -> int:
     from trustledger.insights.projection import project_new_events
 
     return project_new_events().evidence_rows
+
+
+@task()
+def rebuild_organisation() -> int:
+    """Rebuild the organisation analytics snapshot (enqueue daily: decay moves every figure a
+    little each day, and trickle-down and retention are only computed here); returns its id."""
+    from trustledger.accounts.actors import Actor
+    from trustledger.insights.organisation import rebuild
+
+    return rebuild(Actor.system(via="task")).pk

@@ -142,3 +142,53 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.person_id}"
+
+
+class Digest(models.Model):
+    """One person's weekly digest: the nudges composed for them in one ISO week.
+
+    Written once per (person, week) — the unique constraint is what makes ``trustledger
+    digest --send`` idempotent within a week — and read by the web inbox (``/me/digest/``).
+    ``nudges`` is the list of :class:`trustledger.insights.guidance.Nudge` as dicts (kind,
+    title, why, url, key); the explanations are private to the person: only titles and links
+    ever leave the product (e-mail and webhook), see docs/guidance.md.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="digests")
+    #: The ISO week, ``2026-W48``.
+    week = models.CharField(max_length=8)
+    #: The moment the rules were evaluated at.
+    as_of = models.DateTimeField()
+    nudges = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "week"], name="digest_once_per_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest {self.week} for {self.person_id}"
+
+
+class DigestPreferences(models.Model):
+    """Which channels carry a person's weekly digest. No row means every channel is on.
+
+    The web inbox is always kept (it is private and only read when the person opens it);
+    e-mail and the chat webhook can each be turned off.
+    """
+
+    person = models.OneToOneField(
+        "org.Person", primary_key=True, on_delete=models.CASCADE, related_name="digest_preferences"
+    )
+    email = models.BooleanField(default=True)
+    webhook = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "digest preferences"
+
+    def __str__(self) -> str:
+        return f"digest preferences of {self.person_id}"

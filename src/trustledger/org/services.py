@@ -173,6 +173,18 @@ def direct_reports(person: Person, on: dt.date | None = None) -> QuerySet[Person
     return Person.objects.filter(pk__in=ids).select_related("team").order_by("name")
 
 
+def everyone_under(person: Person, on: dt.date | None = None) -> set[uuid.UUID]:
+    """Ids of everyone who reports to ``person`` on ``on``, directly or through others."""
+    lines = ReportingLine.objects.filter(_lines_on(on or today()))
+    found: set[uuid.UUID] = set()
+    frontier = {person.pk}
+    while frontier:
+        below = set(lines.filter(manager_id__in=frontier).values_list("person_id", flat=True))
+        frontier = below - found - {person.pk}
+        found |= frontier
+    return found
+
+
 def is_manager(person: Person, on: dt.date | None = None) -> bool:
     """The manager role is derived: a person with at least one direct report that day."""
     return ReportingLine.objects.filter(_lines_on(on or today()), manager=person).exists()

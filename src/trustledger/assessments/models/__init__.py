@@ -11,15 +11,27 @@ from trustledger.assessments.models.campaigns import (
     Rater,
     RaterGroup,
 )
+from trustledger.assessments.models.custom import CustomInstrument
 from trustledger.assessments.models.responses import AttributedResponse, Response
+from trustledger.assessments.models.results import (
+    CampaignAction,
+    CampaignResults,
+    CellKind,
+    ResultCell,
+)
 
 __all__ = [
     "AttributedResponse",
     "Campaign",
+    "CampaignAction",
+    "CampaignResults",
     "CampaignStatus",
     "CampaignSubject",
+    "CellKind",
+    "CustomInstrument",
     "Invitation",
     "Rater",
     "RaterGroup",
     "Response",
+    "ResultCell",
 ]

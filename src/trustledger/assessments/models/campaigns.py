@@ -153,6 +153,9 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    #: When the reminder job last sent this (unused) invitation a fresh link; reminders wait
+    #: ``SURVEY_REMINDER_DAYS`` from it, or from ``created_at`` before the first reminder.
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
