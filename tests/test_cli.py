@@ -204,7 +204,7 @@ def test_export_refuses_an_unknown_format(db, cli):
 def test_demo_loads_the_organisation_once_and_prints_the_logins(db, cli):
     first = cli.invoke(app, ["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
-    assert "150 people in 12 teams" in first.stdout
+    assert "150 people in 14 teams" in first.stdout
     for role in ("admin", "HR", "senior manager", "manager", "employee"):
         assert role in first.stdout
     assert "trustledger-demo" in first.stdout

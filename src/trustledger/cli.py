@@ -325,19 +325,20 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
-    """Migrate, load the demo organisation (once), print the demo logins and serve."""
+    """Migrate, load the demo (once): the organisation and a simulated year of its ledger,
+    trust and surveys (docs/demo.md); print the demo logins and the guided tour; serve."""
     _setup()
     if serve:
         _refuse_network_with_builtin_key(host)
-    from trustledger.ledger.demo import load_demo_history
-    from trustledger.org.demo import load_demo
+    from trustledger.demo import load_story
 
     console = _console()
     with _user_errors():
         console.print("Migrating the database…")
         _migrate(verbosity=0)
-        result = load_demo(_system_actor(), people=people, seed=seed)
-        history = load_demo_history(_system_actor(), seed=seed)
+        story = load_story(_system_actor(), people=people, seed=seed)
+    result = story.organisation
+    assert result is not None
     if result.created:
         console.print(
             f"Loaded the demo organisation: {result.people} people in {result.teams} teams, "
@@ -345,10 +346,12 @@ def demo(
         )
     else:
         console.print("The demo organisation is already loaded; nothing changed.")
-    if history.created:
+    if story.created:
         console.print(
-            f"Loaded six months of ledger history: {history.commitments} commitments, "
-            f"{history.events} events."
+            f"Simulated a year: {story.commitments} commitments ({story.events} events), "
+            f"{story.signals} trust signals, {len(story.leavers)} leavers, "
+            f"{story.survey_responses} survey answers; trust computed "
+            f"({story.seconds:.0f} s)."
         )
     table = Table(title="Demo logins (every employee can sign in with the same password)")
     for column in ("role", "name", "e-mail (login)", "password"):
@@ -358,6 +361,9 @@ def demo(
             *(escape(cell) for cell in (login.role, login.name, login.email, login.password))
         )
     console.print(table)
+    console.print(
+        f"Guided tour of the stories: http://{host}:{port}/tour/ (which login shows what)"
+    )
     if serve:
         _serve(host, port, workers=2)
 

@@ -25,11 +25,11 @@ def demo(db: None):
     return load_demo(Actor.system("cli"))
 
 
-def test_the_demo_has_150_people_in_12_teams_and_a_few_customers(demo):
+def test_the_demo_has_150_people_in_14_teams_and_a_few_customers(demo):
     assert demo.created
-    assert (demo.people, demo.teams) == (150, 12)
+    assert (demo.people, demo.teams) == (150, 14)
     assert Person.objects.filter(is_external=False).count() == 150
-    assert Team.objects.count() == 12
+    assert Team.objects.count() == 14
     customers = Person.objects.filter(is_external=True)
     assert 2 <= customers.count() <= 5
     assert not customers.filter(manager_lines__isnull=False).exists()

@@ -1,4 +1,4 @@
-"""The demo organisation: about 150 people in 12 teams, four reporting levels, printed logins.
+"""The demo organisation: about 150 people in 14 teams, four reporting levels, printed logins.
 
 Everything is generated from a seed (``random.Random(seed)``), so two runs with the same seed build
 the same organisation. Loading is idempotent: when the demo organisation is already there nothing is
@@ -199,6 +199,12 @@ _TEAMS = (
               1.2),
     _TeamPlan("Marketing", "Brand, content and demand generation", 2, "Head of Marketing",
               ("Marketing Manager", "Content Strategist", "Events Coordinator"), 0.8),
+    _TeamPlan("Partnerships", "Channel and technology partners", 2, "Head of Partnerships",
+              ("Partner Manager", "Alliances Manager", "Partner Marketing Manager"), 0.6),
+    _TeamPlan("Revenue Operations", "Pipeline, pricing, deal desk and sales tooling", 2,
+              "Head of Revenue Operations",
+              ("Revenue Operations Analyst", "Deal Desk Specialist", "Sales Enablement Manager"),
+              0.6),
     _TeamPlan("People", "Hiring, growth and wellbeing (HR)", 3, "Head of People",
               ("People Partner", "Recruiter", "Learning & Development Specialist"), 0.6),
     _TeamPlan("Finance", "Accounting, planning and payroll", 3, "Finance Director",
@@ -297,7 +303,7 @@ def plan_organisation(people: int = 150, seed: int = 7) -> list[_PersonPlan]:
     """The demo organisation as plain data: CEO → VPs → team managers → individual contributors.
 
     ``people`` counts employees (leavers included); a few external customers come on top.
-    Index 0 is the CEO, 1-4 the VPs, 5-15 the team managers (in ``_TEAMS`` order), then the
+    Index 0 is the CEO, 1-4 the VPs, 5-17 the team managers (in ``_TEAMS`` order), then the
     individual contributors team by team, so the named logins have stable employee ids.
     """
     if people < MINIMUM_PEOPLE:
@@ -341,9 +347,12 @@ def plan_organisation(people: int = 150, seed: int = 7) -> list[_PersonPlan]:
         )
         for team in _TEAMS
     ]
-    # Individual contributors: at least three per team, the rest spread by team weight.
+    # Individual contributors: at least five per team when there are enough people (so a
+    # manager's team is large enough for k-anonymous figures), else three; the rest spread by
+    # team weight.
     contributors = people - len(plan)
-    sizes = [3] * len(_TEAMS)
+    floor = 5 if contributors >= 6 * len(_TEAMS) else 3
+    sizes = [floor] * len(_TEAMS)
     for _ in range(contributors - sum(sizes)):
         sizes[rng.choices(range(len(_TEAMS)), weights=[t.weight for t in _TEAMS])[0]] += 1
     for team, manager, size in zip(_TEAMS, managers, sizes, strict=True):
@@ -361,7 +370,7 @@ def plan_organisation(people: int = 150, seed: int = 7) -> list[_PersonPlan]:
     since = max(data_manager.start, plan[vps[1]].start)
     data_manager.history.append((vps[1], since, dt.date(2025, 1, 1)))
     # Someone moved from Platform to Product Engineering on 1 April 2024.
-    mover = next(p for p in plan[len(plan) // 3 :] if p.team == "Product Engineering")
+    mover = [p for p in plan if p.manager == managers[1]][-1]
     mover.start = min(mover.start, dt.date(2021, 9, 1))
     mover.history.append((managers[0], mover.start, dt.date(2024, 4, 1)))
     # Two people have left.

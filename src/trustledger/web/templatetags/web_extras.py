@@ -22,3 +22,12 @@ def minutes(value: dt.timedelta | None) -> int:
 def people_count(value: int) -> str:
     """``1 person`` / ``12 people``."""
     return f"{value} person" if value == 1 else f"{value} people"
+
+
+@register.simple_tag
+def demo_mode() -> bool:
+    """Whether this server runs the demo (``TRUSTLEDGER_MODE=demo``): pages then point to
+    the guided tour (``/tour/``)."""
+    from django.conf import settings
+
+    return bool(settings.MODE == "demo")
