@@ -59,7 +59,7 @@ from trustledger.assessments.models import (
     Response,
     ResultCell,
 )
-from trustledger.assessments.results import ResultsNotReady, comment_threshold
+from trustledger.assessments.results import ResultsNotReady, comment_threshold, rows_of
 from trustledger.org.models import Person, Team
 
 # --- the organisation --------------------------------------------------------------------------
@@ -624,7 +624,7 @@ def check_trends(seen: Seen) -> int:
         )
         assert before.shown
         assert before.figures is not None
-        earlier = {d["id"]: d["score_mean"] for d in before.figures["dimensions"]}
+        earlier = {d["id"]: d["score_mean"] for d in rows_of(before.figures["dimensions"])}
         for change in report.trend:
             compared += 1
             assert change.current == pytest.approx(now[change.dimension])

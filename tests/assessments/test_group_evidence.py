@@ -12,6 +12,7 @@ from trustledger import engine
 from trustledger.assessments import services
 from trustledger.assessments.evidence import group_evidence
 from trustledger.assessments.models import ResultCell
+from trustledger.assessments.results import rows_of
 from trustledger.insights import projection
 from trustledger.insights.models import Evidence
 
@@ -40,7 +41,7 @@ def test_the_evidence_is_the_engine_applied_to_the_shown_cell_means(people):
 
     assert [d.dimension for d in found] == list(engine.DIMENSIONS)
     overall = ResultCell.objects.get(campaign=campaign, kind="subject", group="")
-    figures = {d["id"]: d for d in overall.figures["dimensions"]}
+    figures = {d["id"]: d for d in rows_of(overall.figures["dimensions"])}
     shown_groups = set(
         ResultCell.objects.filter(campaign=campaign, kind="subject", shown=True)
         .exclude(group="")
@@ -165,7 +166,7 @@ def test_two_leaders_in_one_campaign_each_count_their_overall_once(people):
             else:
                 assert set(counted) == {g for g, c in cells.items() if c.shown}
             for group, row in counted.items():
-                figures = {x["id"]: x for x in cells[group].figures["dimensions"]}
+                figures = {x["id"]: x for x in rows_of(cells[group].figures["dimensions"])}
                 want = engine.assessment_evidence(
                     model,
                     d,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from trustledger import engine
 from trustledger.assessments.models import Campaign, CampaignSubject, CellKind, ResultCell
-from trustledger.assessments.results import ensure_results, has_ended
+from trustledger.assessments.results import ensure_results, has_ended, rows_of
 from trustledger.insights.projection import evidence_model
 from trustledger.org.models import Person
 
@@ -103,7 +103,7 @@ def group_evidence(person: Person) -> list[DimensionEvidence]:
     for cell in cells:
         campaign = cell.campaign
         points = instrument_of(campaign).scale.points
-        for figures in (cell.figures or {}).get("dimensions", []):
+        for figures in rows_of((cell.figures or {}).get("dimensions", {})):
             if figures["id"] not in index or figures["score_mean"] is None:
                 continue
             raters = int(figures["score_n"])

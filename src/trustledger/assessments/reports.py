@@ -41,7 +41,7 @@ from trustledger.assessments.models import (
     RaterGroup,
     ResultCell,
 )
-from trustledger.assessments.results import ResultsNotReady, ensure_results, has_ended
+from trustledger.assessments.results import ResultsNotReady, ensure_results, has_ended, rows_of
 
 __all__ = ["ResultsNotReady"]  # re-exported: pages and API catch it from here
 from trustledger.audit import services as audit
@@ -304,7 +304,7 @@ def as_cell(cell: ResultCell, instrument: Instrument, k: int) -> Cell:
                 alpha=d["alpha"],
                 score_mean=d["score_mean"],
             )
-            for d in figures["dimensions"]
+            for d in rows_of(figures["dimensions"])
         ],
         items=[
             ItemRow(
@@ -318,7 +318,7 @@ def as_cell(cell: ResultCell, instrument: Instrument, k: int) -> Cell:
                 unfavourable=i["unfavourable"],
                 distribution=i["distribution"],
             )
-            for i in figures["items"]
+            for i in rows_of(figures["items"])
         ],
         drivers=figures.get("drivers"),
         comments=cell.comments,
@@ -473,7 +473,7 @@ def _summary(cell: ResultCell) -> dict[str, tuple[float, float, int]]:
         return {}
     return {
         d["id"]: (d["score_mean"], d["score_variance"], d["score_n"])
-        for d in cell.figures["dimensions"]
+        for d in rows_of(cell.figures["dimensions"])
         if d["score_mean"] is not None and d["score_variance"] is not None
     }
 

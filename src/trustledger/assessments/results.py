@@ -36,7 +36,6 @@ from trustledger.assessments.anonymity import (
     DEFAULT_COMMENT_K,
     ArrayDisclosure,
     check_k,
-    disclose,
     disclose_arrays,
 )
 from trustledger.assessments.instruments import Instrument
@@ -345,71 +344,77 @@ def _variance(n: FloatArray, total: FloatArray, squares: FloatArray) -> FloatArr
         return np.where(n >= 2, (squares - total**2 / n) / (n - 1), np.nan)
 
 
+def _listed(values: FloatArray) -> list[list[float | None]]:
+    """Rows of a 2-d array as lists of Python floats, ``None`` for nan."""
+    return [[None if x != x else x for x in row] for row in values.tolist()]
+
+
 def _figures(
     s: dict[str, FloatArray], instrument: Instrument, item_ids: list[str], item_dim: IntArray
-) -> dict[str, Any]:
-    """One shown cell's figures from its summed statistics (each array's row 0)."""
+) -> list[dict[str, Any]]:
+    """Every shown cell's figures from its summed statistics (row i of each array = cell i),
+    computed as arrays for all cells at once and only then turned into JSON-ready dicts."""
+    n_cells = s["respondents"].shape[0]
     n_dims = len(instrument.dimensions)
     points = instrument.scale.points
     onehot = np.zeros((len(item_ids), n_dims))
     onehot[np.arange(len(item_ids)), item_dim] = 1.0
-    answers = s["item_answers"][0]
+    answers, item_fav, item_unfav = s["item_answers"], s["item_fav"], s["item_unfav"]
     dim_answers = answers @ onehot
-    dim_fav = s["item_fav"][0] @ onehot
-    dim_unfav = s["item_unfav"][0] @ onehot
-    dim_sum = s["item_sum"][0] @ onehot
-    score_n, score_sum, score_sq = s["score_n"][0], s["score_sum"][0], s["score_sq"][0]
-    score_var = _variance(score_n, score_sum, score_sq)
+    dim_fav, dim_unfav = item_fav @ onehot, item_unfav @ onehot
+    score_n = s["score_n"]
     # Cronbach's alpha: k/(k-1) · (1 - Σ var(item) / var(total)).
-    item_var = _variance(s["alpha_n"][0][item_dim], s["alpha_item_sum"][0], s["alpha_item_sq"][0])
-    total_var = _variance(s["alpha_n"][0], s["alpha_total_sum"][0], s["alpha_total_sq"][0])
+    item_var = _variance(s["alpha_n"][:, item_dim], s["alpha_item_sum"], s["alpha_item_sq"])
+    total_var = _variance(s["alpha_n"], s["alpha_total_sum"], s["alpha_total_sq"])
     items_per_dim = onehot.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         alpha = (items_per_dim / (items_per_dim - 1)) * (
             1 - np.nan_to_num(item_var) @ onehot / total_var
         )
-    alpha = np.where((items_per_dim >= 2) & (s["alpha_n"][0] >= 2) & (total_var > 0), alpha, np.nan)
-    distribution = s["distribution"][0].reshape(len(item_ids), points)
-    # Every ratio once per cell (not once per item or dimension: that was quadratic).
-    item_fav, item_unfav = s["item_fav"][0], s["item_unfav"][0]
-    dim_mean = _ratio(dim_sum, dim_answers)
-    dim_shares = [_ratio(x, dim_answers) for x in (dim_fav, dim_answers - dim_fav - dim_unfav)]
-    dim_unfav_share = _ratio(dim_unfav, dim_answers)
-    score_mean = _ratio(score_sum, score_n)
-    item_mean = _ratio(s["item_sum"][0], answers)
-    item_shares = [_ratio(x, answers) for x in (item_fav, answers - item_fav - item_unfav)]
-    item_unfav_share = _ratio(item_unfav, answers)
-    return {
-        "respondents": int(s["respondents"][0, 0]),
-        "dimensions": [
-            {
-                "id": dim.id,
-                "answers": int(dim_answers[d]),
-                "mean": _number(dim_mean[d]),
-                "favourable": _number(dim_shares[0][d]),
-                "neutral": _number(dim_shares[1][d]),
-                "unfavourable": _number(dim_unfav_share[d]),
-                "score_n": int(score_n[d]),
-                "score_mean": _number(score_mean[d]),
-                "score_variance": _number(score_var[d]),
-                "alpha": _number(alpha[d]),
-            }
-            for d, dim in enumerate(instrument.dimensions)
-        ],
-        "items": [
-            {
-                "id": item_id,
-                "answers": int(answers[j]),
-                "mean": _number(item_mean[j]),
-                "favourable": _number(item_shares[0][j]),
-                "neutral": _number(item_shares[1][j]),
-                "unfavourable": _number(item_unfav_share[j]),
-                "distribution": [int(x) for x in distribution[j]],
-            }
-            for j, item_id in enumerate(item_ids)
-        ],
-        "drivers": None,
+    alpha = np.where((items_per_dim >= 2) & (s["alpha_n"] >= 2) & (total_var > 0), alpha, np.nan)
+    dims = {
+        "answers": dim_answers.astype(np.int64).tolist(),
+        "mean": _listed(_ratio(s["item_sum"] @ onehot, dim_answers)),
+        "favourable": _listed(_ratio(dim_fav, dim_answers)),
+        "neutral": _listed(_ratio(dim_answers - dim_fav - dim_unfav, dim_answers)),
+        "unfavourable": _listed(_ratio(dim_unfav, dim_answers)),
+        "score_n": score_n.astype(np.int64).tolist(),
+        "score_mean": _listed(_ratio(s["score_sum"], score_n)),
+        "score_variance": _listed(_variance(score_n, s["score_sum"], s["score_sq"])),
+        "alpha": _listed(alpha),
     }
+    items = {
+        "answers": answers.astype(np.int64).tolist(),
+        "mean": _listed(_ratio(s["item_sum"], answers)),
+        "favourable": _listed(_ratio(item_fav, answers)),
+        "neutral": _listed(_ratio(answers - item_fav - item_unfav, answers)),
+        "unfavourable": _listed(_ratio(item_unfav, answers)),
+    }
+    distribution = (
+        s["distribution"].reshape(n_cells, len(item_ids), points).astype(np.int64).tolist()
+    )
+    respondents = s["respondents"][:, 0].astype(np.int64).tolist()
+    dims["id"] = [[d.id for d in instrument.dimensions]] * n_cells
+    items["id"] = [list(item_ids)] * n_cells
+    items["distribution"] = distribution
+    # Stored by column (one list per figure), not one dict per item: a million answers over
+    # ten thousand teams make 30,000 cuts of 30 items each (docs/assessments.md §4).
+    return [
+        {
+            "respondents": respondents[c],
+            "dimensions": {name: column[c] for name, column in dims.items()},
+            "items": {name: column[c] for name, column in items.items()},
+            "drivers": None,
+        }
+        for c in range(n_cells)
+    ]
+
+
+def rows_of(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """A stored cell's ``figures["dimensions"]`` or ``figures["items"]`` (one list per
+    figure) as one dict per dimension or item, in order."""
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _drivers(
@@ -543,7 +548,7 @@ def decide_cells(
     ``seed``; comments shuffled with a fresh random order). Benchmarked on its own."""
     comment_k = comment_threshold(k)
     decision, members = _decide(cells, answers, n_base, k)
-    comment_shown = _decide_comments(cells, answers, members, decision, comment_k)
+    comment_shown = _decide_comments(answers, members, decision, comment_k)
     sums = _sums(answers, n_base, instrument)
     rng = np.random.default_rng(secrets.randbits(64))
     shown_index = np.flatnonzero(decision.shown)
@@ -562,18 +567,13 @@ def decide_cells(
     )
     summed = {name: np.asarray(indicator @ values) for name, values in sums.items()}
     position = {int(c): i for i, c in enumerate(shown_index)}
+    all_figures = _figures(summed, instrument, answers.item_ids, answers.item_dimension)
     result = []
     for c, cell in enumerate(cells):
         if not decision.shown[c]:
             result.append(DecidedCell(False, str(decision.reason[c]), None, None, None))
             continue
-        i = position[c]
-        figures = _figures(
-            {name: values[i : i + 1] for name, values in summed.items()},
-            instrument,
-            answers.item_ids,
-            answers.item_dimension,
-        )
+        figures = all_figures[position[c]]
         # Drivers: for the organisation, and for each person assessed (a leader's own
         # report); a team survey's thousands of teams get the organisation's only.
         about_a_person = cell.subject is not None and cell.subject.person_id is not None
@@ -606,7 +606,6 @@ def _decide(
 
 
 def _decide_comments(
-    cells: list[Cut],
     answers: AnswerSheets,
     members: list[IntArray],
     decision: ArrayDisclosure,
@@ -615,13 +614,16 @@ def _decide_comments(
     """Which shown cells may show comments: the anonymity rule again, on the sets of people
     who left a comment, with the comment threshold, among cells whose ratings are shown
     (as :func:`~trustledger.assessments.anonymity.disclose_comments`)."""
-    commenters = {
-        c: {int(r) for r in members[c] if answers.comments[r]}
-        for c in range(len(cells))
-        if decision.shown[c]
-    }
-    commenters = {c: ids for c, ids in commenters.items() if ids}
-    if not commenters:
+    commented = np.fromiter((bool(text) for text in answers.comments), np.bool_)
+    eligible: list[int] = []
+    parts: list[IntArray] = []
+    for c in np.flatnonzero(decision.shown).tolist():
+        who = members[c][commented[members[c]]]
+        if who.size:
+            eligible.append(c)
+            parts.append(who)
+    if not eligible:
         return {}
-    decided = disclose(commenters, comment_k)
-    return dict(decided.shown)
+    ptr = np.concatenate([[0], np.cumsum([part.size for part in parts])])
+    decided = disclose_arrays(ptr, np.concatenate(parts), commented.size, comment_k)
+    return {c: bool(shown) for c, shown in zip(eligible, decided.shown.tolist(), strict=True)}
